@@ -1,0 +1,25 @@
+//! The domain core of mamori.
+//!
+//! Everything here is pure: no database, no network, no clock reads except where a caller
+//! passes the time in. The storage layer and the web crate depend on these types; nothing
+//! here depends on them.
+//!
+//! - [`registry`]: sectors, size tiers, supervising offices, prefectures, organisations.
+//! - [`role`]: the roles an account can hold.
+//! - [`policy`]: the tenant policy. Every read and write of tenant data asks it first.
+//! - [`audit`]: the hash chain that makes the audit trail tamper-evident.
+//! - [`totp`]: RFC 6238 one-time codes for the optional second factor.
+//! - [`validation`]: field-level validation errors shared by the CLI, the API and the UI.
+
+pub mod audit;
+pub mod institution;
+pub mod policy;
+pub mod registry;
+pub mod role;
+pub mod totp;
+pub mod validation;
+
+pub use policy::{InstitutionScope, Permission, Principal};
+pub use registry::{Bureau, IsacMembership, OrganisationKind, Prefecture, Sector, SizeTier};
+pub use role::Role;
+pub use institution::{Contact, Institution, InstitutionFields, InstitutionInput, Organisation};

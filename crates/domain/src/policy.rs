@@ -1,0 +1,236 @@
+//! The tenant policy: the one place that decides who may see and change what.
+//!
+//! Handlers never filter by organisation themselves. They ask this module for a scope
+//! ([`institution_scope`], [`audit_scope`]) and hand it to the storage layer, which turns it
+//! into a `WHERE` clause; or they ask [`check_institution`] about one record they fetched
+//! through such a scope. An auditor who wants to know why a user could see a record reads
+//! this file and nothing else.
+
+use crate::registry::Bureau;
+use crate::role::Role;
+use serde::Serialize;
+
+/// The authenticated account on whose behalf a request runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Principal {
+    pub account_id: i64,
+    pub username: String,
+    pub role: Role,
+    pub organisation_id: i64,
+    /// The regional office of the account's organisation, when that organisation is a bureau
+    /// (for bureau supervisors) or an institution.
+    pub organisation_bureau: Option<Bureau>,
+    /// The organisation requires a second factor and this account has none yet: until it
+    /// enrols, the account may only reach its own account page.
+    pub must_enrol_totp: bool,
+}
+
+/// Which institutions a principal may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstitutionScope {
+    All,
+    Bureau(Bureau),
+    Only(i64),
+    Nothing,
+}
+
+/// The attributes of an institution that the policy looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InstitutionRef {
+    pub id: i64,
+    pub bureau: Bureau,
+}
+
+impl InstitutionScope {
+    pub fn contains(self, inst: InstitutionRef) -> bool {
+        match self {
+            InstitutionScope::All => true,
+            InstitutionScope::Bureau(b) => inst.bureau == b,
+            InstitutionScope::Only(id) => inst.id == id,
+            InstitutionScope::Nothing => false,
+        }
+    }
+}
+
+/// The institutions a principal may read: supervisors their jurisdiction, institution staff
+/// their own institution, the ISAC and exercise controllers the whole population (they run
+/// membership and exercises for it), council members none (they see only escalated
+/// summaries, which are not registry data).
+pub fn institution_scope(p: &Principal) -> InstitutionScope {
+    match p.role {
+        Role::SystemAdmin | Role::FsaSupervisor | Role::IsacAnalyst | Role::ExerciseController => {
+            InstitutionScope::All
+        }
+        Role::BureauSupervisor => match p.organisation_bureau {
+            Some(b) if b != Bureau::Fsa => InstitutionScope::Bureau(b),
+            _ => InstitutionScope::Nothing,
+        },
+        Role::InstitutionAdmin | Role::InstitutionMember => InstitutionScope::Only(p.organisation_id),
+        Role::CouncilMember => InstitutionScope::Nothing,
+    }
+}
+
+/// Which audit records a principal may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditScope {
+    All,
+    /// Records about the bureau's institutions and about the bureau itself.
+    Bureau { bureau: Bureau, own_organisation: i64 },
+    Organisation(i64),
+    Nothing,
+}
+
+pub fn audit_scope(p: &Principal) -> AuditScope {
+    match p.role {
+        Role::SystemAdmin | Role::FsaSupervisor => AuditScope::All,
+        Role::BureauSupervisor => match p.organisation_bureau {
+            Some(b) if b != Bureau::Fsa => AuditScope::Bureau {
+                bureau: b,
+                own_organisation: p.organisation_id,
+            },
+            _ => AuditScope::Organisation(p.organisation_id),
+        },
+        Role::InstitutionAdmin => AuditScope::Organisation(p.organisation_id),
+        Role::IsacAnalyst | Role::ExerciseController | Role::CouncilMember => {
+            AuditScope::Organisation(p.organisation_id)
+        }
+        Role::InstitutionMember => AuditScope::Nothing,
+    }
+}
+
+/// Actions that are not about one particular institution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Browse the institution registry (within [`institution_scope`]).
+    ViewRegistry,
+    /// Create institutions and import the registry from CSV.
+    CreateInstitution,
+    /// Browse the non-supervised organisations (FSA, bureaus, ISAC, FISC, associations).
+    ViewOrganisations,
+    /// Browse the audit trail (within [`audit_scope`]).
+    ViewAudit,
+    /// Manage accounts of every organisation.
+    ManageAccounts,
+}
+
+pub fn allows(p: &Principal, permission: Permission) -> bool {
+    use Role::*;
+    match permission {
+        Permission::ViewRegistry => institution_scope(p) != InstitutionScope::Nothing,
+        Permission::CreateInstitution => matches!(p.role, SystemAdmin | FsaSupervisor),
+        Permission::ViewOrganisations => !p.role.is_institution_role(),
+        Permission::ViewAudit => audit_scope(p) != AuditScope::Nothing,
+        Permission::ManageAccounts => p.role == SystemAdmin,
+    }
+}
+
+/// Actions on one institution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstitutionAction {
+    Read,
+    /// Change registry attributes: name, sector, tier, office, prefecture, group, membership.
+    EditAttributes,
+    /// Add or remove contacts.
+    EditContacts,
+}
+
+/// Why a request about one institution is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    /// Outside the principal's scope: answered as if the record did not exist, so that an
+    /// institution cannot probe which ids exist.
+    #[error("not found")]
+    NotFound,
+    /// Visible, but the principal's role may not do this.
+    #[error("forbidden")]
+    Forbidden,
+}
+
+pub fn check_institution(
+    p: &Principal,
+    action: InstitutionAction,
+    inst: InstitutionRef,
+) -> Result<(), Denied> {
+    if !institution_scope(p).contains(inst) {
+        return Err(Denied::NotFound);
+    }
+    let allowed = match action {
+        InstitutionAction::Read => true,
+        InstitutionAction::EditAttributes => matches!(
+            p.role,
+            Role::SystemAdmin | Role::FsaSupervisor | Role::BureauSupervisor
+        ),
+        InstitutionAction::EditContacts => matches!(
+            p.role,
+            Role::SystemAdmin | Role::FsaSupervisor | Role::BureauSupervisor | Role::InstitutionAdmin
+        ),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(role: Role, org: i64, bureau: Option<Bureau>) -> Principal {
+        Principal {
+            account_id: 1,
+            username: "u".into(),
+            role,
+            organisation_id: org,
+            organisation_bureau: bureau,
+            must_enrol_totp: false,
+        }
+    }
+
+    const IN_KINKI: InstitutionRef = InstitutionRef {
+        id: 10,
+        bureau: Bureau::Kinki,
+    };
+    const IN_KANTO: InstitutionRef = InstitutionRef {
+        id: 11,
+        bureau: Bureau::Kanto,
+    };
+
+    #[test]
+    fn bureau_supervisor_sees_only_its_bureau() {
+        let p = principal(Role::BureauSupervisor, 2, Some(Bureau::Kinki));
+        assert_eq!(check_institution(&p, InstitutionAction::Read, IN_KINKI), Ok(()));
+        assert_eq!(
+            check_institution(&p, InstitutionAction::Read, IN_KANTO),
+            Err(Denied::NotFound)
+        );
+    }
+
+    #[test]
+    fn institution_member_sees_itself_and_cannot_edit() {
+        let p = principal(Role::InstitutionMember, 10, Some(Bureau::Kinki));
+        assert_eq!(check_institution(&p, InstitutionAction::Read, IN_KINKI), Ok(()));
+        assert_eq!(
+            check_institution(&p, InstitutionAction::EditContacts, IN_KINKI),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            check_institution(&p, InstitutionAction::Read, IN_KANTO),
+            Err(Denied::NotFound)
+        );
+    }
+
+    #[test]
+    fn a_bureau_supervisor_attached_to_the_fsa_sees_nothing() {
+        let p = principal(Role::BureauSupervisor, 2, Some(Bureau::Fsa));
+        assert_eq!(institution_scope(&p), InstitutionScope::Nothing);
+        assert!(!allows(&p, Permission::ViewRegistry));
+    }
+
+    #[test]
+    fn council_members_see_no_registry() {
+        let p = principal(Role::CouncilMember, 3, None);
+        assert!(!allows(&p, Permission::ViewRegistry));
+        assert!(allows(&p, Permission::ViewAudit));
+    }
+}

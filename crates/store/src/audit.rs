@@ -1,0 +1,248 @@
+//! Writing, browsing and verifying the audit trail.
+
+use crate::sql::{bind_args, Arg, Cursor, Sql};
+use crate::{on_tx, read, Page, PageRequest, Result, Store, StoreError, Tx};
+use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
+use mamori_domain::audit::{audit_time, chain_hash, AuditRecord, ChainBreak, ChainVerifier};
+use mamori_domain::policy::AuditScope;
+use mamori_domain::Principal;
+
+/// Who made a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub account_id: Option<i64>,
+    pub name: String,
+}
+
+impl Actor {
+    /// A change made from the command line or by the system itself, not by a signed-in user.
+    pub fn system(name: &str) -> Actor {
+        Actor {
+            account_id: None,
+            name: name.to_string(),
+        }
+    }
+}
+
+impl From<&Principal> for Actor {
+    fn from(p: &Principal) -> Actor {
+        Actor {
+            account_id: Some(p.account_id),
+            name: p.username.clone(),
+        }
+    }
+}
+
+/// What an audit record says happened.
+#[derive(Debug, Clone)]
+pub struct AuditEvent<'a> {
+    pub actor: &'a Actor,
+    pub organisation_id: Option<i64>,
+    pub action: &'a str,
+    pub object_type: &'a str,
+    pub object_id: String,
+    pub changes: serde_json::Value,
+}
+
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    seq: i64,
+    at: DateTime<Utc>,
+    actor_account_id: Option<i64>,
+    actor: String,
+    organisation_id: Option<i64>,
+    action: String,
+    object_type: String,
+    object_id: String,
+    changes: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<AuditRow> for AuditRecord {
+    fn from(r: AuditRow) -> Self {
+        AuditRecord {
+            seq: r.seq,
+            at: r.at,
+            actor_account_id: r.actor_account_id,
+            actor: r.actor,
+            organisation_id: r.organisation_id,
+            action: r.action,
+            object_type: r.object_type,
+            object_id: r.object_id,
+            changes: r.changes,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
+const COLUMNS: &str = "seq, at, actor_account_id, actor, organisation_id, action, object_type, object_id, changes, prev_hash, hash";
+
+impl Tx {
+    /// Appends an audit record inside this transaction. The head row is claimed with an
+    /// UPDATE first, which serialises concurrent writers on both backends, so the chain never
+    /// forks.
+    pub async fn audit(&mut self, event: AuditEvent<'_>) -> Result<AuditRecord> {
+        let (seq, prev_hash): (i64, String) = on_tx!(self, |c| sqlx::query_as(
+            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash"
+        )
+        .fetch_one(c)
+        .await)?;
+        let at = audit_time(Utc::now());
+        let changes = event.changes.to_string();
+        let hash = chain_hash(
+            &prev_hash,
+            seq,
+            at,
+            event.actor.account_id,
+            &event.actor.name,
+            event.organisation_id,
+            event.action,
+            event.object_type,
+            &event.object_id,
+            &changes,
+        );
+        let record = AuditRecord {
+            seq,
+            at,
+            actor_account_id: event.actor.account_id,
+            actor: event.actor.name.clone(),
+            organisation_id: event.organisation_id,
+            action: event.action.to_string(),
+            object_type: event.object_type.to_string(),
+            object_id: event.object_id,
+            changes,
+            prev_hash,
+            hash,
+        };
+        on_tx!(self, |c| sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor_account_id, actor, organisation_id, action, object_type, object_id, changes, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        )
+        .bind(record.seq)
+        .bind(record.at)
+        .bind(record.actor_account_id)
+        .bind(&record.actor)
+        .bind(record.organisation_id)
+        .bind(&record.action)
+        .bind(&record.object_type)
+        .bind(&record.object_id)
+        .bind(&record.changes)
+        .bind(&record.prev_hash)
+        .bind(&record.hash)
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+        on_tx!(self, |c| sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            .bind(&record.hash)
+            .execute(c)
+            .await.map(|r| r.rows_affected()))?;
+        self.audited = true;
+        Ok(record)
+    }
+}
+
+/// Filters for browsing the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Actions starting with this text (e.g. `institution.`).
+    pub action_prefix: Option<String>,
+    pub actor: Option<String>,
+    pub organisation_id: Option<i64>,
+}
+
+impl Store {
+    /// Newest first, within the caller's scope.
+    pub async fn list_audit(
+        &self,
+        scope: AuditScope,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AuditRecord>> {
+        let mut where_ = Sql::new(self.backend(), " WHERE 1 = 1");
+        where_.audit_scope(scope, "organisation_id");
+        if let Some(prefix) = filter.action_prefix.as_deref().filter(|s| !s.is_empty()) {
+            where_
+                .push(" AND substr(action, 1, ")
+                .arg(Arg::I64(prefix.chars().count() as i64))
+                .push(") = ")
+                .text_arg(prefix);
+        }
+        if let Some(actor) = filter.actor.as_deref().filter(|s| !s.is_empty()) {
+            where_.push(" AND actor = ").text_arg(actor);
+        }
+        if let Some(org) = filter.organisation_id {
+            where_.push(" AND organisation_id = ").arg(Arg::I64(org));
+        }
+        let count_sql = format!("SELECT COUNT(*) FROM audit_log{}", where_.text);
+        let total: i64 = read!(self, |c| bind_args!(sqlx::query_scalar(&count_sql), where_.args)
+            .fetch_one(c)
+            .await)?;
+
+        if let Some(cursor) = &page.cursor {
+            let c = Cursor::decode(cursor).ok_or_else(invalid_cursor)?;
+            where_.push(" AND seq < ").arg(Arg::I64(c.id));
+        }
+        let limit = page.limit();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM audit_log{} ORDER BY seq DESC LIMIT {}",
+            where_.text,
+            limit + 1
+        );
+        let mut rows: Vec<AuditRow> = read!(self, |c| bind_args!(sqlx::query_as(&sql), where_.args)
+            .fetch_all(c)
+            .await)?;
+        let next = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            rows.last().map(|r| {
+                Cursor {
+                    key: String::new(),
+                    id: r.seq,
+                }
+                .encode()
+            })
+        } else {
+            None
+        };
+        Ok(Page {
+            items: rows.into_iter().map(AuditRecord::from).collect(),
+            next,
+            total,
+        })
+    }
+
+    /// Walks the whole chain in order and compares it with the head. Returns the number of
+    /// records when intact.
+    pub async fn verify_audit(&self) -> Result<Result<i64, ChainBreak>> {
+        let sql = format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq");
+        let mut verifier = ChainVerifier::default();
+        let outcome: Result<Option<ChainBreak>> = read!(self, |c| {
+            let mut rows = sqlx::query_as::<_, AuditRow>(&sql).fetch(c);
+            let mut broken = None;
+            while let Some(row) = rows.try_next().await? {
+                if let Err(b) = verifier.push(&row.into()) {
+                    broken = Some(b);
+                    break;
+                }
+            }
+            Ok(broken)
+        });
+        if let Some(b) = outcome? {
+            return Ok(Err(b));
+        }
+        let (seq, hash): (i64, String) = read!(self, |c| sqlx::query_as(
+            "SELECT seq, hash FROM audit_head WHERE id = 1"
+        )
+        .fetch_one(c)
+        .await)?;
+        Ok(verifier.finish(seq, &hash))
+    }
+}
+
+pub(crate) fn invalid_cursor() -> StoreError {
+    StoreError::Invalid(vec![mamori_domain::validation::FieldError::new(
+        "cursor",
+        "invalid.cursor",
+    )])
+}
