@@ -205,13 +205,19 @@ mod tests {
 
         let mut altered = c.clone();
         altered[2].changes = "{\"n\":99}".into();
-        assert_eq!(verify(&altered, (head.0, &head.1)), Err(ChainBreak::Altered { seq: 3 }));
+        assert_eq!(
+            verify(&altered, (head.0, &head.1)),
+            Err(ChainBreak::Altered { seq: 3 })
+        );
 
         let mut deleted = c.clone();
         deleted.remove(1);
         assert_eq!(
             verify(&deleted, (head.0, &head.1)),
-            Err(ChainBreak::Sequence { seq: 3, expected: 2 })
+            Err(ChainBreak::Sequence {
+                seq: 3,
+                expected: 2
+            })
         );
 
         let mut reordered = c.clone();

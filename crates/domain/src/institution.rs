@@ -121,24 +121,30 @@ impl InstitutionFields {
         // The supervising office is either the FSA itself or the office of the prefecture.
         if let (Some(b), Some(p)) = (bureau, prefecture) {
             if b != Bureau::Fsa && b != p.bureau() {
-                v.errors
-                    .push(FieldError::new("bureau", "invalid.bureau_prefecture").with_value(b.code()));
+                v.errors.push(
+                    FieldError::new("bureau", "invalid.bureau_prefecture").with_value(b.code()),
+                );
             }
         }
         match (sector, size_tier, bureau, prefecture, isac_membership) {
-            (Some(sector), Some(size_tier), Some(bureau), Some(prefecture), Some(isac_membership)) => v
-                .finish(InstitutionInput {
-                    code,
-                    name_ja,
-                    name_en,
-                    sector,
-                    size_tier,
-                    bureau,
-                    prefecture,
-                    group_name,
-                    isac_membership,
-                    require_totp: self.require_totp.unwrap_or(false),
-                }),
+            (
+                Some(sector),
+                Some(size_tier),
+                Some(bureau),
+                Some(prefecture),
+                Some(isac_membership),
+            ) => v.finish(InstitutionInput {
+                code,
+                name_ja,
+                name_en,
+                sector,
+                size_tier,
+                bureau,
+                prefecture,
+                group_name,
+                isac_membership,
+                require_totp: self.require_totp.unwrap_or(false),
+            }),
             _ => Err(v.errors),
         }
     }
@@ -247,8 +253,19 @@ mod tests {
         };
         let errs = f.validate().unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
-        for expected in ["code", "name_ja", "name_en", "sector", "size_tier", "bureau", "prefecture"] {
-            assert!(fields.contains(&expected), "{expected} missing from {fields:?}");
+        for expected in [
+            "code",
+            "name_ja",
+            "name_en",
+            "sector",
+            "size_tier",
+            "bureau",
+            "prefecture",
+        ] {
+            assert!(
+                fields.contains(&expected),
+                "{expected} missing from {fields:?}"
+            );
         }
     }
 }

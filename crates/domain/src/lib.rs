@@ -15,11 +15,12 @@ pub mod audit;
 pub mod institution;
 pub mod policy;
 pub mod registry;
+pub mod registry_csv;
 pub mod role;
 pub mod totp;
 pub mod validation;
 
+pub use institution::{Contact, Institution, InstitutionFields, InstitutionInput, Organisation};
 pub use policy::{InstitutionScope, Permission, Principal};
 pub use registry::{Bureau, IsacMembership, OrganisationKind, Prefecture, Sector, SizeTier};
 pub use role::Role;
-pub use institution::{Contact, Institution, InstitutionFields, InstitutionInput, Organisation};

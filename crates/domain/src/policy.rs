@@ -65,7 +65,9 @@ pub fn institution_scope(p: &Principal) -> InstitutionScope {
             Some(b) if b != Bureau::Fsa => InstitutionScope::Bureau(b),
             _ => InstitutionScope::Nothing,
         },
-        Role::InstitutionAdmin | Role::InstitutionMember => InstitutionScope::Only(p.organisation_id),
+        Role::InstitutionAdmin | Role::InstitutionMember => {
+            InstitutionScope::Only(p.organisation_id)
+        }
         Role::CouncilMember => InstitutionScope::Nothing,
     }
 }
@@ -75,7 +77,10 @@ pub fn institution_scope(p: &Principal) -> InstitutionScope {
 pub enum AuditScope {
     All,
     /// Records about the bureau's institutions and about the bureau itself.
-    Bureau { bureau: Bureau, own_organisation: i64 },
+    Bureau {
+        bureau: Bureau,
+        own_organisation: i64,
+    },
     Organisation(i64),
     Nothing,
 }
@@ -162,7 +167,10 @@ pub fn check_institution(
         ),
         InstitutionAction::EditContacts => matches!(
             p.role,
-            Role::SystemAdmin | Role::FsaSupervisor | Role::BureauSupervisor | Role::InstitutionAdmin
+            Role::SystemAdmin
+                | Role::FsaSupervisor
+                | Role::BureauSupervisor
+                | Role::InstitutionAdmin
         ),
     };
     if allowed {
@@ -199,7 +207,10 @@ mod tests {
     #[test]
     fn bureau_supervisor_sees_only_its_bureau() {
         let p = principal(Role::BureauSupervisor, 2, Some(Bureau::Kinki));
-        assert_eq!(check_institution(&p, InstitutionAction::Read, IN_KINKI), Ok(()));
+        assert_eq!(
+            check_institution(&p, InstitutionAction::Read, IN_KINKI),
+            Ok(())
+        );
         assert_eq!(
             check_institution(&p, InstitutionAction::Read, IN_KANTO),
             Err(Denied::NotFound)
@@ -209,7 +220,10 @@ mod tests {
     #[test]
     fn institution_member_sees_itself_and_cannot_edit() {
         let p = principal(Role::InstitutionMember, 10, Some(Bureau::Kinki));
-        assert_eq!(check_institution(&p, InstitutionAction::Read, IN_KINKI), Ok(()));
+        assert_eq!(
+            check_institution(&p, InstitutionAction::Read, IN_KINKI),
+            Ok(())
+        );
         assert_eq!(
             check_institution(&p, InstitutionAction::EditContacts, IN_KINKI),
             Err(Denied::Forbidden)

@@ -1,7 +1,7 @@
 //! Roles an account can hold. What each role may do is decided in [`crate::policy`], not here.
 
-use serde::{Deserialize, Serialize};
 use crate::registry::OrganisationKind;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -62,8 +62,12 @@ impl Role {
             Role::BureauSupervisor => kind == K::Bureau,
             Role::InstitutionAdmin | Role::InstitutionMember => kind == K::Institution,
             Role::IsacAnalyst => kind == K::Isac,
-            Role::ExerciseController => matches!(kind, K::Fsa | K::Bureau | K::Fisc | K::Isac | K::Operator),
-            Role::CouncilMember => matches!(kind, K::Association | K::Fisc | K::Isac | K::Government),
+            Role::ExerciseController => {
+                matches!(kind, K::Fsa | K::Bureau | K::Fisc | K::Isac | K::Operator)
+            }
+            Role::CouncilMember => {
+                matches!(kind, K::Association | K::Fisc | K::Isac | K::Government)
+            }
         }
     }
 }

@@ -61,7 +61,10 @@ pub fn decode_secret(text: &str) -> Option<Vec<u8>> {
 pub fn provisioning_uri(secret: &[u8], username: &str) -> String {
     format!(
         "otpauth://totp/mamori:{}?secret={}&issuer=mamori&algorithm=SHA1&digits=6&period=30",
-        username.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-', "_"),
+        username.replace(
+            |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-',
+            "_"
+        ),
         encode_secret(secret)
     )
 }

@@ -45,24 +45,36 @@ impl Validator {
         } else if v.chars().count() > max {
             self.errors.push(FieldError::new(field, "invalid.too_long"));
         } else if v.chars().any(|c| c.is_control()) {
-            self.errors.push(FieldError::new(field, "invalid.control_chars"));
+            self.errors
+                .push(FieldError::new(field, "invalid.control_chars"));
         }
         v.to_string()
     }
 
     /// An optional trimmed text; empty becomes `None`.
-    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+    pub fn optional_text(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        max: usize,
+    ) -> Option<String> {
         let v = value.map(str::trim).filter(|v| !v.is_empty())?;
         if v.chars().count() > max {
             self.errors.push(FieldError::new(field, "invalid.too_long"));
         } else if v.chars().any(|c| c.is_control()) {
-            self.errors.push(FieldError::new(field, "invalid.control_chars"));
+            self.errors
+                .push(FieldError::new(field, "invalid.control_chars"));
         }
         Some(v.to_string())
     }
 
     /// A code from a closed vocabulary.
-    pub fn code<T>(&mut self, field: &str, value: &str, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
+    pub fn code<T>(
+        &mut self,
+        field: &str,
+        value: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
         let v = value.trim();
         if v.is_empty() {
             self.errors.push(FieldError::new(field, "invalid.required"));

@@ -1,1 +1,462 @@
-fn main(){}
+//! The `mamori` binary: wires the store, the demo and the web application together.
+
+mod cli;
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use cli::{AuditCommand, Cli, Command, DbArgs, OutputFormat, TokenCommand, UserCommand};
+use mamori_demo::{DemoOptions, DEMO_MARKER};
+use mamori_domain::Role;
+use mamori_store::accounts::NewAccount;
+use mamori_store::{Actor, Backend, Store};
+use mamori_web::{AppState, WebConfig};
+use std::io::{Read, Write};
+use std::time::Instant;
+use tokio::net::TcpListener;
+
+fn main() -> std::process::ExitCode {
+    let started = Instant::now();
+    let cli = Cli::parse();
+    init_logging(&cli);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli, started)) {
+        Ok(code) => code,
+        Err(e) => {
+            // A closed pipe (`mamori user list | head`) is not an error worth a message.
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return std::process::ExitCode::SUCCESS;
+            }
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(cli: &Cli) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MAMORI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        cli::LogFormat::Json => builder.json().init(),
+        cli::LogFormat::Text => builder.init(),
+    }
+}
+
+async fn connect(db: &DbArgs) -> Result<Store> {
+    Store::connect(&db.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(&db.database_url)))
+}
+
+/// Hides a password in a database URL before printing it.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn run(cli: Cli, started: Instant) -> Result<std::process::ExitCode> {
+    use std::process::ExitCode;
+    match cli.command {
+        Command::Serve(args) => {
+            let store = connect(&args.db).await?;
+            let listener = TcpListener::bind(&args.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", args.listen))?;
+            let addr = listener.local_addr()?;
+            tracing::info!(%addr, "serving");
+            println!("mamori is serving on http://{addr}/");
+            serve(listener, store, args.cookie_secure).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo(args) => {
+            let store = fresh_demo_database(&args.db).await?;
+            let options = DemoOptions {
+                scale: args.scale.max(1),
+                seed: args.seed,
+            };
+            let summary = mamori_demo::seed(&store, options)
+                .await
+                .context("cannot create the demo data")?;
+            let listener = TcpListener::bind(&args.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", args.listen))?;
+            let addr = listener.local_addr()?;
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "mamori demo: {} institutions, {} other organisations (scale {}, seed {}).",
+                summary.institutions, summary.organisations, options.scale, options.seed
+            )?;
+            writeln!(out, "Open http://{addr}/ and sign in as:")?;
+            writeln!(out)?;
+            writeln!(
+                out,
+                "  {:<15} {:<26} {:<22} organisation",
+                "username", "password", "role"
+            )?;
+            for a in &summary.accounts {
+                writeln!(
+                    out,
+                    "  {:<15} {:<26} {:<22} {} ({})",
+                    a.username,
+                    a.password,
+                    a.role.code(),
+                    a.organisation_name_en,
+                    a.organisation_code
+                )?;
+            }
+            writeln!(out)?;
+            writeln!(
+                out,
+                "Ready in {:.2} s. Press Ctrl-C to stop.",
+                started.elapsed().as_secs_f64()
+            )?;
+            out.flush()?;
+            drop(out);
+            if args.no_serve {
+                return Ok(ExitCode::SUCCESS);
+            }
+            serve(listener, store, false).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate(db) => {
+            let store = Store::connect_without_migrating(&db.database_url).await?;
+            let applied = store.migrate().await?;
+            if applied.is_empty() {
+                println!("The database schema is up to date.");
+            } else {
+                println!("Applied migrations: {applied:?}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(cmd) => user(cmd).await,
+        Command::Token(cmd) => token(cmd).await,
+        Command::Audit(AuditCommand::Verify(db)) => {
+            let store = connect(&db).await?;
+            match store.verify_audit().await? {
+                Ok(n) => {
+                    println!("The audit trail is intact: {n} records.");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(b) => {
+                    eprintln!("The audit trail is broken: {b}");
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+        Command::Backup(args) => {
+            let store = connect(&args.db).await?;
+            store.backup_to(&args.output).await?;
+            println!("Wrote a consistent copy to {}.", args.output.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn serve(listener: TcpListener, store: Store, cookie_secure: bool) -> Result<()> {
+    let config = WebConfig {
+        cookie_secure,
+        ..WebConfig::default()
+    };
+    let state = AppState::new(store.clone(), config);
+    let housekeeping = store.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            if let Err(e) = housekeeping.purge_expired_sessions().await {
+                tracing::warn!(error = %e, "purging expired sessions failed");
+            }
+        }
+    });
+    mamori_web::serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    store.close().await;
+    Ok(())
+}
+
+/// The demo always starts from a fresh database, but never destroys real data: it replaces
+/// only a database that is empty or that an earlier demo created.
+async fn fresh_demo_database(db: &DbArgs) -> Result<Store> {
+    let store = Store::connect(&db.database_url).await?;
+    let existing = store.list_organisations().await?;
+    let accounts = store.list_accounts().await?;
+    let is_demo = existing.iter().any(|o| o.code == DEMO_MARKER);
+    let empty = existing.is_empty() && accounts.is_empty();
+    if empty {
+        return Ok(store);
+    }
+    if !is_demo {
+        bail!(
+            "{} holds data that the demo did not create; give the demo its own database, e.g. --database-url sqlite://mamori-demo.db",
+            redact(&db.database_url)
+        );
+    }
+    let backend = store.backend();
+    match backend {
+        Backend::Sqlite => {
+            store.close().await;
+            let path = db
+                .database_url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:")
+                .split('?')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            for suffix in ["", "-wal", "-shm"] {
+                let f = format!("{path}{suffix}");
+                if std::path::Path::new(&f).exists() {
+                    std::fs::remove_file(&f)
+                        .with_context(|| format!("cannot remove the old demo database {f}"))?;
+                }
+            }
+        }
+        Backend::Postgres => {
+            store.reset_schema().await?;
+            store.close().await;
+        }
+    }
+    Ok(Store::connect(&db.database_url).await?)
+}
+
+fn read_password(from_stdin: bool) -> Result<Option<String>> {
+    if !from_stdin {
+        return Ok(None);
+    }
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s)?;
+    let p = s.trim_end_matches(['\n', '\r']).to_string();
+    if p.is_empty() {
+        bail!("no password on standard input");
+    }
+    Ok(Some(p))
+}
+
+fn generated_password() -> String {
+    format!("mamori-{}", &mamori_store::sessions::random_secret()[..20])
+}
+
+async fn user(cmd: UserCommand) -> Result<std::process::ExitCode> {
+    let actor = Actor::system("cli");
+    match cmd {
+        UserCommand::Add(a) => {
+            let store = connect(&a.db).await?;
+            let role = Role::from_code(&a.role).with_context(|| {
+                format!(
+                    "unknown role {:?}; one of: {}",
+                    a.role,
+                    Role::ALL
+                        .iter()
+                        .map(|r| r.code())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?;
+            let given = read_password(a.password_stdin)?;
+            let password = given.clone().unwrap_or_else(generated_password);
+            let new = NewAccount {
+                username: a.username.clone(),
+                display_name: a.display_name.clone().unwrap_or_else(|| a.username.clone()),
+                organisation_code: a.organisation.clone(),
+                role,
+                password: password.clone(),
+            };
+            store
+                .create_account(&actor, &new)
+                .await
+                .map_err(describe_store_error)?;
+            if given.is_none() {
+                println!("Created {} with the password: {password}", a.username);
+            } else {
+                println!("Created {}.", a.username);
+            }
+        }
+        UserCommand::List(l) => {
+            let store = connect(&l.db).await?;
+            let accounts = store.list_accounts().await?;
+            let mut out = std::io::stdout().lock();
+            match l.format {
+                OutputFormat::Json => {
+                    let rows: Vec<_> = accounts
+                        .iter()
+                        .map(|a| {
+                            serde_json::json!({
+                                "username": a.username, "display_name": a.display_name, "role": a.role.code(),
+                                "organisation": a.organisation, "organisation_name": a.organisation_name_en,
+                                "disabled": a.disabled, "totp_enabled": a.totp_enabled,
+                            })
+                        })
+                        .collect();
+                    writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+                }
+                OutputFormat::Table => {
+                    writeln!(
+                        out,
+                        "{:<20} {:<22} {:<16} {:<8} totp",
+                        "username", "role", "organisation", "state"
+                    )?;
+                    for a in &accounts {
+                        writeln!(
+                            out,
+                            "{:<20} {:<22} {:<16} {:<8} {}",
+                            a.username,
+                            a.role.code(),
+                            a.organisation,
+                            if a.disabled { "disabled" } else { "active" },
+                            if a.totp_enabled { "yes" } else { "no" }
+                        )?;
+                    }
+                }
+            }
+        }
+        UserCommand::ResetPassword(r) => {
+            let store = connect(&r.db).await?;
+            let given = read_password(r.password_stdin)?;
+            let password = given.clone().unwrap_or_else(generated_password);
+            store
+                .reset_password(&actor, &r.username, &password)
+                .await
+                .map_err(describe_store_error)?;
+            if given.is_none() {
+                println!("New password for {}: {password}", r.username);
+            } else {
+                println!("Password changed for {}.", r.username);
+            }
+        }
+        UserCommand::Disable(u) => {
+            let store = connect(&u.db).await?;
+            store
+                .set_account_disabled(&actor, &u.username, true)
+                .await
+                .map_err(describe_store_error)?;
+            println!("Disabled {}.", u.username);
+        }
+        UserCommand::Enable(u) => {
+            let store = connect(&u.db).await?;
+            store
+                .set_account_disabled(&actor, &u.username, false)
+                .await
+                .map_err(describe_store_error)?;
+            println!("Enabled {}.", u.username);
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+async fn token(cmd: TokenCommand) -> Result<std::process::ExitCode> {
+    let actor = Actor::system("cli");
+    match cmd {
+        TokenCommand::Create(c) => {
+            let store = connect(&c.db).await?;
+            let account = store
+                .account_by_username(&c.user)
+                .await
+                .map_err(describe_store_error)?;
+            if !(1..=3650).contains(&c.days) {
+                bail!("--days must be between 1 and 3650");
+            }
+            let expires = chrono::Utc::now() + chrono::Duration::days(c.days);
+            let (token, _) = store
+                .create_token(&actor, account.id, &c.name, expires)
+                .await
+                .map_err(describe_store_error)?;
+            // The token alone, so that scripts can capture it.
+            println!("{token}");
+        }
+        TokenCommand::List(l) => {
+            let store = connect(&l.db).await?;
+            let account = store
+                .account_by_username(&l.user)
+                .await
+                .map_err(describe_store_error)?;
+            let tokens = store.list_tokens(account.id).await?;
+            match l.format {
+                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&tokens)?),
+                OutputFormat::Table => {
+                    println!(
+                        "{:<6} {:<20} {:<16} {:<12} state",
+                        "id", "name", "prefix", "expires"
+                    );
+                    for t in tokens {
+                        let state = if t.revoked_at.is_some() {
+                            "revoked"
+                        } else if t.expires_at <= chrono::Utc::now() {
+                            "expired"
+                        } else {
+                            "active"
+                        };
+                        println!(
+                            "{:<6} {:<20} {:<16} {:<12} {state}",
+                            t.id,
+                            t.name,
+                            t.prefix,
+                            t.expires_at.format("%Y-%m-%d")
+                        );
+                    }
+                }
+            }
+        }
+        TokenCommand::Revoke(r) => {
+            let store = connect(&r.db).await?;
+            let account = store
+                .account_by_username(&r.user)
+                .await
+                .map_err(describe_store_error)?;
+            store
+                .revoke_token(&actor, account.id, r.id)
+                .await
+                .map_err(describe_store_error)?;
+            println!("Revoked token {}.", r.id);
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Store errors in words for the terminal.
+fn describe_store_error(e: mamori_store::StoreError) -> anyhow::Error {
+    use mamori_store::StoreError;
+    match e {
+        StoreError::NotFound => anyhow::anyhow!("not found"),
+        StoreError::Invalid(errs) => anyhow::anyhow!(
+            "invalid input: {}",
+            errs.iter()
+                .map(|e| format!(
+                    "{} ({}{})",
+                    e.field,
+                    e.key,
+                    e.value
+                        .as_deref()
+                        .map(|v| format!(": {v}"))
+                        .unwrap_or_default()
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => anyhow::Error::new(other),
+    }
+}

@@ -1,8 +1,10 @@
 //! Accounts, passwords, sign-in with lockout, and the second factor.
 
 use crate::audit::AuditEvent;
-use crate::{conflict_on, on_tx, read, Actor, Result, Store, StoreError};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use crate::{conflict_on, on_tx, read, Actor, Result, Store, StoreError, Tx};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use chrono::{DateTime, Duration, Utc};
 use mamori_domain::validation::FieldError;
@@ -53,7 +55,8 @@ impl TryFrom<AccountRow> for Account {
     type Error = StoreError;
     fn try_from(r: AccountRow) -> Result<Account> {
         Ok(Account {
-            role: Role::from_code(&r.role).ok_or_else(|| StoreError::Corrupt(format!("role = {}", r.role)))?,
+            role: Role::from_code(&r.role)
+                .ok_or_else(|| StoreError::Corrupt(format!("role = {}", r.role)))?,
             id: r.id,
             username: r.username,
             display_name: r.display_name,
@@ -69,7 +72,8 @@ impl TryFrom<AccountRow> for Account {
     }
 }
 
-const ACCOUNT_SELECT: &str = "SELECT a.id, a.username, a.display_name, a.organisation_id, o.code AS organisation, \
+const ACCOUNT_SELECT: &str =
+    "SELECT a.id, a.username, a.display_name, a.organisation_id, o.code AS organisation, \
     o.name_en AS organisation_name_en, o.name_ja AS organisation_name_ja, a.role, a.disabled, \
     (a.totp_secret IS NOT NULL) AS totp_enabled, a.locked_until, a.created_at \
     FROM accounts a JOIN organisations o ON o.id = a.organisation_id";
@@ -88,11 +92,16 @@ pub struct NewAccount {
 #[derive(Debug)]
 pub enum LoginOutcome {
     /// Signed in; the raw session token goes into the cookie.
-    Success { principal: Principal, session_token: String },
+    Success {
+        principal: Principal,
+        session_token: String,
+    },
     /// Unknown user, wrong password, wrong code or disabled account: one answer for all, so
     /// that sign-in does not reveal which usernames exist.
     Invalid,
-    Locked { until: DateTime<Utc> },
+    Locked {
+        until: DateTime<Utc>,
+    },
     /// The password was right; the account has a second factor and no code was given.
     TotpRequired,
 }
@@ -139,7 +148,11 @@ async fn verify_password(password: &str, hash: &str) -> bool {
     let hash = hash.to_string();
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
-            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -172,7 +185,8 @@ impl TryFrom<PrincipalRow> for Principal {
     fn try_from(r: PrincipalRow) -> Result<Principal> {
         Ok(Principal {
             account_id: r.id,
-            role: Role::from_code(&r.role).ok_or_else(|| StoreError::Corrupt(format!("role = {}", r.role)))?,
+            role: Role::from_code(&r.role)
+                .ok_or_else(|| StoreError::Corrupt(format!("role = {}", r.role)))?,
             username: r.username,
             organisation_id: r.organisation_id,
             organisation_bureau: r.bureau.as_deref().and_then(Bureau::from_code),
@@ -183,6 +197,43 @@ impl TryFrom<PrincipalRow> for Principal {
 
 pub(crate) const PRINCIPAL_SELECT: &str = "SELECT a.id, a.username, a.role, a.organisation_id, o.bureau, o.require_totp, \
     (a.totp_secret IS NOT NULL) AS has_totp FROM accounts a JOIN organisations o ON o.id = a.organisation_id";
+
+impl Tx {
+    /// Inserts an account whose password is already hashed (the demo hashes in bulk).
+    pub async fn insert_account_with_hash(
+        &mut self,
+        actor: &Actor,
+        username: &str,
+        display_name: &str,
+        organisation_id: i64,
+        role: Role,
+        password_hash: &str,
+    ) -> Result<i64> {
+        let id: i64 = on_tx!(self, |c| sqlx::query_scalar(
+            "INSERT INTO accounts (username, display_name, organisation_id, role, password_hash, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id"
+        )
+        .bind(username)
+        .bind(display_name)
+        .bind(organisation_id)
+        .bind(role.code())
+        .bind(password_hash)
+        .bind(Utc::now())
+        .fetch_one(c)
+        .await)
+        .map_err(conflict_on("username"))?;
+        self.audit(AuditEvent {
+            actor,
+            organisation_id: Some(organisation_id),
+            action: "account.create",
+            object_type: "account",
+            object_id: id.to_string(),
+            changes: json!({"username": username, "role": role}),
+        })
+        .await?;
+        Ok(id)
+    }
+}
 
 impl Store {
     pub async fn create_account(&self, actor: &Actor, new: &NewAccount) -> Result<Account> {
@@ -199,43 +250,35 @@ impl Store {
         let org = match self.organisation_by_code(&new.organisation_code).await {
             Ok(org) => Some(org),
             Err(StoreError::NotFound) => {
-                errors.push(FieldError::new("organisation", "invalid.unknown_organisation"));
+                errors.push(FieldError::new(
+                    "organisation",
+                    "invalid.unknown_organisation",
+                ));
                 None
             }
             Err(e) => return Err(e),
         };
         if let Some((_, kind)) = org {
             if !new.role.fits(kind) {
-                errors.push(FieldError::new("role", "invalid.role_for_organisation").with_value(kind.code()));
+                errors.push(
+                    FieldError::new("role", "invalid.role_for_organisation")
+                        .with_value(kind.code()),
+                );
             }
         }
         let Some((org_id, _)) = org.filter(|_| errors.is_empty()) else {
             return Err(StoreError::Invalid(errors));
         };
         let hash = hash_password(&new.password).await?;
-        let now = Utc::now();
         let mut tx = self.begin().await?;
-        let id: i64 = on_tx!(tx, |c| sqlx::query_scalar(
-            "INSERT INTO accounts (username, display_name, organisation_id, role, password_hash, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id"
-        )
-        .bind(&new.username)
-        .bind(new.display_name.trim())
-        .bind(org_id)
-        .bind(new.role.code())
-        .bind(&hash)
-        .bind(now)
-        .fetch_one(c)
-        .await)
-        .map_err(conflict_on("username"))?;
-        tx.audit(AuditEvent {
+        tx.insert_account_with_hash(
             actor,
-            organisation_id: Some(org_id),
-            action: "account.create",
-            object_type: "account",
-            object_id: id.to_string(),
-            changes: json!({"username": new.username, "role": new.role, "organisation": new.organisation_code}),
-        })
+            &new.username,
+            new.display_name.trim(),
+            org_id,
+            new.role,
+            &hash,
+        )
         .await?;
         tx.commit().await?;
         self.account_by_username(&new.username).await
@@ -257,24 +300,34 @@ impl Store {
     }
 
     /// Sets a new password and lifts any lockout.
-    pub async fn reset_password(&self, actor: &Actor, username: &str, password: &str) -> Result<()> {
+    pub async fn reset_password(
+        &self,
+        actor: &Actor,
+        username: &str,
+        password: &str,
+    ) -> Result<()> {
         validate_password(password).map_err(|e| StoreError::Invalid(vec![e]))?;
         let account = self.account_by_username(username).await?;
         let hash = hash_password(password).await?;
         let mut tx = self.begin().await?;
-        on_tx!(tx, |c| sqlx::query(
+        on_tx!(tx, |c| {
+            sqlx::query(
             "UPDATE accounts SET password_hash = $1, failed_logins = 0, locked_until = NULL, updated_at = $2 WHERE id = $3"
         )
         .bind(&hash)
         .bind(Utc::now())
         .bind(account.id)
         .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+        .await.map(|r| r.rows_affected())
+        })?;
         // Existing sessions were opened with the old password.
-        on_tx!(tx, |c| sqlx::query("DELETE FROM sessions WHERE account_id = $1")
-            .bind(account.id)
-            .execute(c)
-            .await.map(|r| r.rows_affected()))?;
+        on_tx!(tx, |c| sqlx::query(
+            "DELETE FROM sessions WHERE account_id = $1"
+        )
+        .bind(account.id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
         tx.audit(AuditEvent {
             actor,
             organisation_id: Some(account.organisation_id),
@@ -289,25 +342,40 @@ impl Store {
 
     /// Disables or re-enables an account. Disabling also ends its sessions and revokes
     /// nothing else: its tokens stop working because the account does.
-    pub async fn set_account_disabled(&self, actor: &Actor, username: &str, disabled: bool) -> Result<()> {
+    pub async fn set_account_disabled(
+        &self,
+        actor: &Actor,
+        username: &str,
+        disabled: bool,
+    ) -> Result<()> {
         let account = self.account_by_username(username).await?;
         let mut tx = self.begin().await?;
-        on_tx!(tx, |c| sqlx::query("UPDATE accounts SET disabled = $1, updated_at = $2 WHERE id = $3")
-            .bind(disabled)
-            .bind(Utc::now())
+        on_tx!(tx, |c| sqlx::query(
+            "UPDATE accounts SET disabled = $1, updated_at = $2 WHERE id = $3"
+        )
+        .bind(disabled)
+        .bind(Utc::now())
+        .bind(account.id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if disabled {
+            on_tx!(tx, |c| sqlx::query(
+                "DELETE FROM sessions WHERE account_id = $1"
+            )
             .bind(account.id)
             .execute(c)
-            .await.map(|r| r.rows_affected()))?;
-        if disabled {
-            on_tx!(tx, |c| sqlx::query("DELETE FROM sessions WHERE account_id = $1")
-                .bind(account.id)
-                .execute(c)
-                .await.map(|r| r.rows_affected()))?;
+            .await
+            .map(|r| r.rows_affected()))?;
         }
         tx.audit(AuditEvent {
             actor,
             organisation_id: Some(account.organisation_id),
-            action: if disabled { "account.disable" } else { "account.enable" },
+            action: if disabled {
+                "account.disable"
+            } else {
+                "account.enable"
+            },
             object_type: "account",
             object_id: account.id.to_string(),
             changes: json!({"disabled": [account.disabled, disabled]}),
@@ -317,16 +385,23 @@ impl Store {
     }
 
     /// Stores (or with `None` removes) the account's TOTP secret, in base32.
-    pub async fn set_totp_secret(&self, actor: &Actor, account_id: i64, secret: Option<&str>) -> Result<()> {
+    pub async fn set_totp_secret(
+        &self,
+        actor: &Actor,
+        account_id: i64,
+        secret: Option<&str>,
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
-        let org: Option<i64> = on_tx!(tx, |c| sqlx::query_scalar(
+        let org: Option<i64> = on_tx!(tx, |c| {
+            sqlx::query_scalar(
             "UPDATE accounts SET totp_secret = $1, updated_at = $2 WHERE id = $3 RETURNING organisation_id"
         )
         .bind(secret)
         .bind(Utc::now())
         .bind(account_id)
         .fetch_optional(c)
-        .await)?;
+        .await
+        })?;
         let Some(org) = org else {
             tx.rollback().await?;
             return Err(StoreError::NotFound);
@@ -334,7 +409,11 @@ impl Store {
         tx.audit(AuditEvent {
             actor,
             organisation_id: Some(org),
-            action: if secret.is_some() { "account.totp_enable" } else { "account.totp_disable" },
+            action: if secret.is_some() {
+                "account.totp_enable"
+            } else {
+                "account.totp_disable"
+            },
             object_type: "account",
             object_id: account_id.to_string(),
             changes: json!({}),
@@ -360,12 +439,14 @@ impl Store {
             disabled: bool,
             locked_until: Option<DateTime<Utc>>,
         }
-        let row: Option<Row> = read!(self, |c| sqlx::query_as(
+        let row: Option<Row> = read!(self, |c| {
+            sqlx::query_as(
             "SELECT id, organisation_id, password_hash, totp_secret, disabled, locked_until FROM accounts WHERE username = $1"
         )
         .bind(username)
         .fetch_optional(c)
-        .await)?;
+        .await
+        })?;
         let Some(row) = row else {
             verify_password(password, &DUMMY_HASH).await;
             return Ok(LoginOutcome::Invalid);
@@ -389,25 +470,34 @@ impl Store {
         };
         let mut tx = self.begin().await?;
         if !(password_ok && totp_ok) {
-            let failed: i64 = on_tx!(tx, |c| sqlx::query_scalar(
+            let failed: i64 = on_tx!(tx, |c| {
+                sqlx::query_scalar(
                 "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins"
             )
             .bind(row.id)
             .fetch_one(c)
-            .await)?;
+            .await
+            })?;
             let locked = failed >= MAX_FAILED_LOGINS;
             let until = now + Duration::minutes(LOCKOUT_MINUTES);
             if locked {
-                on_tx!(tx, |c| sqlx::query("UPDATE accounts SET failed_logins = 0, locked_until = $1 WHERE id = $2")
-                    .bind(until)
-                    .bind(row.id)
-                    .execute(c)
-                    .await.map(|r| r.rows_affected()))?;
+                on_tx!(tx, |c| sqlx::query(
+                    "UPDATE accounts SET failed_logins = 0, locked_until = $1 WHERE id = $2"
+                )
+                .bind(until)
+                .bind(row.id)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()))?;
             }
             tx.audit(AuditEvent {
                 actor: &actor,
                 organisation_id: Some(row.organisation_id),
-                action: if locked { "auth.lockout" } else { "auth.login_failed" },
+                action: if locked {
+                    "auth.lockout"
+                } else {
+                    "auth.login_failed"
+                },
                 object_type: "account",
                 object_id: row.id.to_string(),
                 changes: json!({"failed_logins": failed}),
@@ -420,11 +510,16 @@ impl Store {
                 LoginOutcome::Invalid
             });
         }
-        on_tx!(tx, |c| sqlx::query("UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-            .bind(row.id)
-            .execute(c)
-            .await.map(|r| r.rows_affected()))?;
-        let session_token = tx.insert_session(row.id, now + Duration::hours(session_hours)).await?;
+        on_tx!(tx, |c| sqlx::query(
+            "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1"
+        )
+        .bind(row.id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        let session_token = tx
+            .insert_session(row.id, now + Duration::hours(session_hours))
+            .await?;
         tx.audit(AuditEvent {
             actor: &actor,
             organisation_id: Some(row.organisation_id),
@@ -454,21 +549,44 @@ impl Store {
 
     /// Organisation kind of an account's organisation (for the UI's role checks).
     pub async fn organisation_kind(&self, organisation_id: i64) -> Result<OrganisationKind> {
-        let kind: Option<String> = read!(self, |c| sqlx::query_scalar("SELECT kind FROM organisations WHERE id = $1")
-            .bind(organisation_id)
-            .fetch_optional(c)
-            .await)?;
+        let kind: Option<String> = read!(self, |c| sqlx::query_scalar(
+            "SELECT kind FROM organisations WHERE id = $1"
+        )
+        .bind(organisation_id)
+        .fetch_optional(c)
+        .await)?;
         kind.as_deref()
             .and_then(OrganisationKind::from_code)
             .ok_or(StoreError::NotFound)
     }
 }
 
-pub(crate) async fn principal_from_row_query(store: &Store, sql: &str, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Principal>> {
+pub(crate) async fn principal_from_row_query(
+    store: &Store,
+    sql: &str,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Principal>> {
     let row: Option<PrincipalRow> = read!(store, |c| sqlx::query_as(sql)
         .bind(token_hash)
         .bind(now)
         .fetch_optional(c)
         .await)?;
     row.map(Principal::try_from).transpose()
+}
+
+impl Store {
+    /// Checks a code against the account's second factor.
+    pub async fn verify_totp(&self, account_id: i64, code: &str) -> Result<bool> {
+        let secret: Option<Option<String>> = read!(self, |c| sqlx::query_scalar(
+            "SELECT totp_secret FROM accounts WHERE id = $1"
+        )
+        .bind(account_id)
+        .fetch_optional(c)
+        .await)?;
+        Ok(secret
+            .flatten()
+            .and_then(|s| mamori_domain::totp::decode_secret(&s))
+            .is_some_and(|s| mamori_domain::totp::verify(&s, code, Utc::now().timestamp())))
+    }
 }

@@ -117,7 +117,8 @@ impl Tx {
             prev_hash,
             hash,
         };
-        on_tx!(self, |c| sqlx::query(
+        on_tx!(self, |c| {
+            sqlx::query(
             "INSERT INTO audit_log (seq, at, actor_account_id, actor, organisation_id, action, object_type, object_id, changes, prev_hash, hash) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         )
@@ -133,11 +134,15 @@ impl Tx {
         .bind(&record.prev_hash)
         .bind(&record.hash)
         .execute(c)
-        .await.map(|r| r.rows_affected()))?;
-        on_tx!(self, |c| sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-            .bind(&record.hash)
-            .execute(c)
-            .await.map(|r| r.rows_affected()))?;
+        .await.map(|r| r.rows_affected())
+        })?;
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE audit_head SET hash = $1 WHERE id = 1"
+        )
+        .bind(&record.hash)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
         self.audited = true;
         Ok(record)
     }
@@ -176,9 +181,12 @@ impl Store {
             where_.push(" AND organisation_id = ").arg(Arg::I64(org));
         }
         let count_sql = format!("SELECT COUNT(*) FROM audit_log{}", where_.text);
-        let total: i64 = read!(self, |c| bind_args!(sqlx::query_scalar(&count_sql), where_.args)
-            .fetch_one(c)
-            .await)?;
+        let total: i64 = read!(self, |c| bind_args!(
+            sqlx::query_scalar(&count_sql),
+            where_.args
+        )
+        .fetch_one(c)
+        .await)?;
 
         if let Some(cursor) = &page.cursor {
             let c = Cursor::decode(cursor).ok_or_else(invalid_cursor)?;
@@ -190,9 +198,10 @@ impl Store {
             where_.text,
             limit + 1
         );
-        let mut rows: Vec<AuditRow> = read!(self, |c| bind_args!(sqlx::query_as(&sql), where_.args)
-            .fetch_all(c)
-            .await)?;
+        let mut rows: Vec<AuditRow> =
+            read!(self, |c| bind_args!(sqlx::query_as(&sql), where_.args)
+                .fetch_all(c)
+                .await)?;
         let next = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
             rows.last().map(|r| {

@@ -19,7 +19,11 @@ impl Store {
             )));
         }
         let target = target.to_string_lossy().to_string();
-        read!(self, |c| sqlx::query("VACUUM INTO $1").bind(target).execute(c).await.map(|r| r.rows_affected()))?;
+        read!(self, |c| sqlx::query("VACUUM INTO $1")
+            .bind(target)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 }

@@ -84,7 +84,10 @@ impl Backend {
 pub(crate) enum Pool {
     /// SQLite allows one writer at a time; a dedicated one-connection pool makes writers queue
     /// in the process instead of failing with SQLITE_BUSY.
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -222,7 +225,9 @@ impl Store {
     /// IMMEDIATE), so that a transaction that reads before it writes cannot fail halfway.
     pub async fn begin(&self) -> Result<Tx> {
         let inner = match &self.pool {
-            Pool::Sqlite { write, .. } => TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Sqlite { write, .. } => {
+                TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?)
+            }
             Pool::Postgres(pg) => TxInner::Postgres(pg.begin().await?),
         };
         Ok(Tx {
@@ -234,7 +239,10 @@ impl Store {
 
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<()> {
-        read!(self, |c| sqlx::query("SELECT 1").execute(c).await.map(|r| r.rows_affected()))?;
+        read!(self, |c| sqlx::query("SELECT 1")
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -245,6 +253,24 @@ impl Store {
                 write.close().await;
             }
             Pool::Postgres(pg) => pg.close().await,
+        }
+    }
+}
+
+impl Store {
+    /// Drops every table of a PostgreSQL database's public schema (used only by the demo, on
+    /// a database it created itself).
+    pub async fn reset_schema(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Postgres(pg) => {
+                sqlx::raw_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+                    .execute(pg)
+                    .await?;
+                Ok(())
+            }
+            Pool::Sqlite { .. } => Err(StoreError::Unsupported(
+                "reset_schema is for PostgreSQL; remove the SQLite file instead".into(),
+            )),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Schema migrations, one SQL file per version and backend, applied in order on start.
 
-use crate::{on_tx, Backend, Store, StoreError, Result};
+use crate::{on_tx, Backend, Result, Store, StoreError};
 
 struct Migration {
     version: i64,
@@ -21,11 +21,13 @@ impl Store {
     /// Returns the versions applied.
     pub async fn migrate(&self) -> Result<Vec<i64>> {
         let mut tx = self.begin().await?;
-        on_tx!(tx, |c| sqlx::query(
+        on_tx!(tx, |c| {
+            sqlx::query(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)"
         )
         .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+        .await.map(|r| r.rows_affected())
+        })?;
         tx.commit_unaudited().await?;
 
         let mut applied = Vec::new();
@@ -45,7 +47,10 @@ impl Store {
                 Backend::Sqlite => m.sqlite,
                 Backend::Postgres => m.postgres,
             };
-            let result = on_tx!(tx, |c| sqlx::raw_sql(script).execute(c).await.map(|r| r.rows_affected()));
+            let result = on_tx!(tx, |c| sqlx::raw_sql(script)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()));
             if let Err(e) = result {
                 tx.rollback().await?;
                 return Err(StoreError::Migration {
@@ -53,11 +58,14 @@ impl Store {
                     message: e.to_string(),
                 });
             }
-            on_tx!(tx, |c| sqlx::query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)")
-                .bind(m.version)
-                .bind(m.name)
-                .execute(c)
-                .await.map(|r| r.rows_affected()))?;
+            on_tx!(tx, |c| sqlx::query(
+                "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)"
+            )
+            .bind(m.version)
+            .bind(m.name)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
             tx.commit_unaudited().await?;
             applied.push(m.version);
         }

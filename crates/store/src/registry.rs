@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use mamori_domain::institution::{ContactInput, InstitutionInput};
 use mamori_domain::policy::InstitutionScope;
 use mamori_domain::{
-    Bureau, Contact, Institution, IsacMembership, Organisation, OrganisationKind, Prefecture, Sector,
-    SizeTier,
+    Bureau, Contact, Institution, IsacMembership, Organisation, OrganisationKind, Prefecture,
+    Sector, SizeTier,
 };
 use serde_json::json;
 
@@ -181,7 +181,11 @@ impl Store {
             .fetch_one(c)
             .await)?;
         let col = sort.code();
-        let (cmp, dir) = if descending { ("<", "DESC") } else { (">", "ASC") };
+        let (cmp, dir) = if descending {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
         if let Some(cursor) = &page.cursor {
             let c = Cursor::decode(cursor).ok_or_else(invalid_cursor)?;
             w.push(&format!(" AND ({col} {cmp} "))
@@ -227,7 +231,10 @@ impl Store {
         filter: &InstitutionFilter,
     ) -> Result<Vec<Institution>> {
         let w = self.institution_where(scope, filter);
-        let sql = format!("SELECT {ORG_COLUMNS} FROM organisations{} ORDER BY code", w.text);
+        let sql = format!(
+            "SELECT {ORG_COLUMNS} FROM organisations{} ORDER BY code",
+            w.text
+        );
         let rows: Vec<OrganisationRow> = read!(self, |c| bind_args!(sqlx::query_as(&sql), w.args)
             .fetch_all(c)
             .await)?;
@@ -240,9 +247,10 @@ impl Store {
         w.arg(Arg::I64(id));
         w.institution_scope(scope, "id", "bureau");
         let sql = format!("SELECT {ORG_COLUMNS} FROM organisations{}", w.text);
-        let row: Option<OrganisationRow> = read!(self, |c| bind_args!(sqlx::query_as(&sql), w.args)
-            .fetch_optional(c)
-            .await)?;
+        let row: Option<OrganisationRow> =
+            read!(self, |c| bind_args!(sqlx::query_as(&sql), w.args)
+                .fetch_optional(c)
+                .await)?;
         row.ok_or(StoreError::NotFound)?.try_into()
     }
 
@@ -264,10 +272,17 @@ impl Store {
         .fetch_optional(c)
         .await)?;
         let (id, kind) = row.ok_or(StoreError::NotFound)?;
-        Ok((id, parse("kind", Some(kind.as_str()), OrganisationKind::from_code)?))
+        Ok((
+            id,
+            parse("kind", Some(kind.as_str()), OrganisationKind::from_code)?,
+        ))
     }
 
-    pub async fn create_institution(&self, actor: &Actor, input: &InstitutionInput) -> Result<Institution> {
+    pub async fn create_institution(
+        &self,
+        actor: &Actor,
+        input: &InstitutionInput,
+    ) -> Result<Institution> {
         let mut tx = self.begin().await?;
         let id = tx.insert_institution(actor, input).await?;
         tx.commit().await?;
@@ -284,12 +299,17 @@ impl Store {
         let mut tx = self.begin().await?;
         tx.update_institution(actor, current, input).await?;
         tx.commit().await?;
-        self.get_institution(InstitutionScope::All, current.id).await
+        self.get_institution(InstitutionScope::All, current.id)
+            .await
     }
 
     /// Creates or updates institutions by code, all in one transaction: either every row is
     /// applied or none is.
-    pub async fn import_institutions(&self, actor: &Actor, rows: &[InstitutionInput]) -> Result<ImportSummary> {
+    pub async fn import_institutions(
+        &self,
+        actor: &Actor,
+        rows: &[InstitutionInput],
+    ) -> Result<ImportSummary> {
         let mut tx = self.begin().await?;
         let mut summary = ImportSummary::default();
         for input in rows {
@@ -346,13 +366,21 @@ impl Store {
     }
 
     pub async fn list_contacts(&self, organisation_id: i64) -> Result<Vec<Contact>> {
-        let rows: Vec<(i64, i64, String, Option<String>, Option<String>, Option<String>)> =
-            read!(self, |c| sqlx::query_as(
+        let rows: Vec<(
+            i64,
+            i64,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        )> = read!(self, |c| {
+            sqlx::query_as(
                 "SELECT id, organisation_id, name, title, email, phone FROM contacts WHERE organisation_id = $1 ORDER BY id"
             )
             .bind(organisation_id)
             .fetch_all(c)
-            .await)?;
+            .await
+        })?;
         Ok(rows
             .into_iter()
             .map(|(id, organisation_id, name, title, email, phone)| Contact {
@@ -366,14 +394,24 @@ impl Store {
             .collect())
     }
 
-    pub async fn add_contact(&self, actor: &Actor, organisation_id: i64, input: &ContactInput) -> Result<i64> {
+    pub async fn add_contact(
+        &self,
+        actor: &Actor,
+        organisation_id: i64,
+        input: &ContactInput,
+    ) -> Result<i64> {
         let mut tx = self.begin().await?;
         let id = tx.insert_contact(actor, organisation_id, input).await?;
         tx.commit().await?;
         Ok(id)
     }
 
-    pub async fn delete_contact(&self, actor: &Actor, organisation_id: i64, contact_id: i64) -> Result<()> {
+    pub async fn delete_contact(
+        &self,
+        actor: &Actor,
+        organisation_id: i64,
+        contact_id: i64,
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
         let deleted = on_tx!(tx, |c| sqlx::query(
             "DELETE FROM contacts WHERE id = $1 AND organisation_id = $2"
@@ -381,7 +419,8 @@ impl Store {
         .bind(contact_id)
         .bind(organisation_id)
         .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+        .await
+        .map(|r| r.rows_affected()))?;
         if deleted == 0 {
             tx.rollback().await?;
             return Err(StoreError::NotFound);
@@ -400,7 +439,11 @@ impl Store {
 }
 
 impl Tx {
-    pub async fn insert_institution(&mut self, actor: &Actor, input: &InstitutionInput) -> Result<i64> {
+    pub async fn insert_institution(
+        &mut self,
+        actor: &Actor,
+        input: &InstitutionInput,
+    ) -> Result<i64> {
         let now = Utc::now();
         let id: i64 = on_tx!(self, |c| sqlx::query_scalar(
             "INSERT INTO organisations (kind, code, name_ja, name_en, sector, size_tier, bureau, prefecture, group_name, isac_membership, require_totp, created_at, updated_at) \
@@ -454,12 +497,32 @@ impl Tx {
         diff("name_ja", json!(current.name_ja), json!(input.name_ja));
         diff("name_en", json!(current.name_en), json!(input.name_en));
         diff("sector", json!(current.sector), json!(input.sector));
-        diff("size_tier", json!(current.size_tier), json!(input.size_tier));
+        diff(
+            "size_tier",
+            json!(current.size_tier),
+            json!(input.size_tier),
+        );
         diff("bureau", json!(current.bureau), json!(input.bureau));
-        diff("prefecture", json!(current.prefecture), json!(input.prefecture));
-        diff("group_name", json!(current.group_name), json!(input.group_name));
-        diff("isac_membership", json!(current.isac_membership), json!(input.isac_membership));
-        diff("require_totp", json!(current.require_totp), json!(input.require_totp));
+        diff(
+            "prefecture",
+            json!(current.prefecture),
+            json!(input.prefecture),
+        );
+        diff(
+            "group_name",
+            json!(current.group_name),
+            json!(input.group_name),
+        );
+        diff(
+            "isac_membership",
+            json!(current.isac_membership),
+            json!(input.isac_membership),
+        );
+        diff(
+            "require_totp",
+            json!(current.require_totp),
+            json!(input.require_totp),
+        );
         if changes.is_empty() {
             return Ok(false);
         }
@@ -529,8 +592,14 @@ impl Tx {
         Ok(id)
     }
 
-    pub async fn insert_contact(&mut self, actor: &Actor, organisation_id: i64, input: &ContactInput) -> Result<i64> {
-        let id: i64 = on_tx!(self, |c| sqlx::query_scalar(
+    pub async fn insert_contact(
+        &mut self,
+        actor: &Actor,
+        organisation_id: i64,
+        input: &ContactInput,
+    ) -> Result<i64> {
+        let id: i64 = on_tx!(self, |c| {
+            sqlx::query_scalar(
             "INSERT INTO contacts (organisation_id, name, title, email, phone, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
         )
         .bind(organisation_id)
@@ -540,7 +609,8 @@ impl Tx {
         .bind(&input.phone)
         .bind(Utc::now())
         .fetch_one(c)
-        .await)?;
+        .await
+        })?;
         self.audit(AuditEvent {
             actor,
             organisation_id: Some(organisation_id),

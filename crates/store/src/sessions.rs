@@ -37,9 +37,14 @@ pub struct ApiToken {
 }
 
 impl Tx {
-    pub(crate) async fn insert_session(&mut self, account_id: i64, expires_at: DateTime<Utc>) -> Result<String> {
+    pub(crate) async fn insert_session(
+        &mut self,
+        account_id: i64,
+        expires_at: DateTime<Utc>,
+    ) -> Result<String> {
         let token = random_secret();
-        on_tx!(self, |c| sqlx::query(
+        on_tx!(self, |c| {
+            sqlx::query(
             "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)"
         )
         .bind(hash_secret(&token))
@@ -47,7 +52,8 @@ impl Tx {
         .bind(Utc::now())
         .bind(expires_at)
         .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+        .await.map(|r| r.rows_affected())
+        })?;
         Ok(token)
     }
 }
@@ -63,10 +69,13 @@ impl Store {
 
     pub async fn logout(&self, principal: &Principal, token: &str) -> Result<()> {
         let mut tx = self.begin().await?;
-        on_tx!(tx, |c| sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(hash_secret(token))
-            .execute(c)
-            .await.map(|r| r.rows_affected()))?;
+        on_tx!(tx, |c| sqlx::query(
+            "DELETE FROM sessions WHERE token_hash = $1"
+        )
+        .bind(hash_secret(token))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
         tx.audit(AuditEvent {
             actor: &Actor::from(principal),
             organisation_id: Some(principal.organisation_id),
@@ -82,10 +91,13 @@ impl Store {
     /// Removes expired sessions (housekeeping, not a business change, so not audited).
     pub async fn purge_expired_sessions(&self) -> Result<u64> {
         let mut tx = self.begin().await?;
-        let n = on_tx!(tx, |c| sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(Utc::now())
-            .execute(c)
-            .await.map(|r| r.rows_affected()))?;
+        let n = on_tx!(tx, |c| sqlx::query(
+            "DELETE FROM sessions WHERE expires_at <= $1"
+        )
+        .bind(Utc::now())
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
         tx.commit_unaudited().await?;
         Ok(n)
     }
@@ -101,23 +113,22 @@ impl Store {
     ) -> Result<(String, ApiToken)> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 80 {
-            return Err(StoreError::Invalid(vec![mamori_domain::validation::FieldError::new(
-                "name",
-                "invalid.required",
-            )]));
+            return Err(StoreError::Invalid(vec![
+                mamori_domain::validation::FieldError::new("name", "invalid.required"),
+            ]));
         }
         if expires_at <= Utc::now() {
-            return Err(StoreError::Invalid(vec![mamori_domain::validation::FieldError::new(
-                "expires_at",
-                "invalid.in_past",
-            )]));
+            return Err(StoreError::Invalid(vec![
+                mamori_domain::validation::FieldError::new("expires_at", "invalid.in_past"),
+            ]));
         }
         let principal = self.principal(account_id).await?;
         let token = format!("{TOKEN_PREFIX}{}", random_secret());
         let prefix: String = token.chars().take(TOKEN_PREFIX.len() + 6).collect();
         let now = Utc::now();
         let mut tx = self.begin().await?;
-        let id: i64 = on_tx!(tx, |c| sqlx::query_scalar(
+        let id: i64 = on_tx!(tx, |c| {
+            sqlx::query_scalar(
             "INSERT INTO api_tokens (account_id, name, token_hash, prefix, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
         )
         .bind(account_id)
@@ -127,7 +138,8 @@ impl Store {
         .bind(now)
         .bind(expires_at)
         .fetch_one(c)
-        .await)?;
+        .await
+        })?;
         tx.audit(AuditEvent {
             actor,
             organisation_id: Some(principal.organisation_id),
@@ -152,23 +164,33 @@ impl Store {
     }
 
     pub async fn list_tokens(&self, account_id: i64) -> Result<Vec<ApiToken>> {
-        let rows: Vec<(i64, String, String, DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>)> =
-            read!(self, |c| sqlx::query_as(
+        let rows: Vec<(
+            i64,
+            String,
+            String,
+            DateTime<Utc>,
+            DateTime<Utc>,
+            Option<DateTime<Utc>>,
+        )> = read!(self, |c| {
+            sqlx::query_as(
                 "SELECT id, name, prefix, created_at, expires_at, revoked_at FROM api_tokens WHERE account_id = $1 ORDER BY id DESC"
             )
             .bind(account_id)
             .fetch_all(c)
-            .await)?;
+            .await
+        })?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, prefix, created_at, expires_at, revoked_at)| ApiToken {
-                id,
-                name,
-                prefix,
-                created_at,
-                expires_at,
-                revoked_at,
-            })
+            .map(
+                |(id, name, prefix, created_at, expires_at, revoked_at)| ApiToken {
+                    id,
+                    name,
+                    prefix,
+                    created_at,
+                    expires_at,
+                    revoked_at,
+                },
+            )
             .collect())
     }
 
@@ -176,14 +198,16 @@ impl Store {
     pub async fn revoke_token(&self, actor: &Actor, account_id: i64, token_id: i64) -> Result<()> {
         let principal = self.principal(account_id).await?;
         let mut tx = self.begin().await?;
-        let n = on_tx!(tx, |c| sqlx::query(
+        let n = on_tx!(tx, |c| {
+            sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL"
         )
         .bind(Utc::now())
         .bind(token_id)
         .bind(account_id)
         .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+        .await.map(|r| r.rows_affected())
+        })?;
         if n == 0 {
             tx.rollback().await?;
             return Err(StoreError::NotFound);

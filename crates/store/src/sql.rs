@@ -47,7 +47,12 @@ impl Sql {
     /// `AND <column> matches the institution scope`: the single translation of the tenant
     /// policy's institution scope into SQL. `id_col` and `bureau_col` name the institution's
     /// id and office columns in the query at hand.
-    pub fn institution_scope(&mut self, scope: InstitutionScope, id_col: &str, bureau_col: &str) -> &mut Self {
+    pub fn institution_scope(
+        &mut self,
+        scope: InstitutionScope,
+        id_col: &str,
+        bureau_col: &str,
+    ) -> &mut Self {
         match scope {
             InstitutionScope::All => self,
             InstitutionScope::Bureau(b) => self

@@ -1,0 +1,210 @@
+//! Command-line arguments. Every flag has a `MAMORI_*` environment variable as fallback.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "mamori",
+    version,
+    about = "Cybersecurity supervision and mutual aid for the financial sector"
+)]
+pub struct Cli {
+    /// Log format on standard error.
+    #[arg(
+        long,
+        global = true,
+        env = "MAMORI_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+#[derive(Args, Clone)]
+pub struct DbArgs {
+    /// sqlite://PATH (created if missing) or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        env = "MAMORI_DATABASE_URL",
+        default_value = "sqlite://mamori.db"
+    )]
+    pub database_url: String,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the web application and the API.
+    Serve(ServeArgs),
+    /// Create a fresh synthetic sector with accounts for every role, print the sign-ins and serve it.
+    Demo(DemoArgs),
+    /// Apply pending schema migrations (they also run on every start).
+    Migrate(DbArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Write a consistent online copy of a SQLite database (PostgreSQL: use pg_dump).
+    Backup(BackupArgs),
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[arg(long, env = "MAMORI_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Mark cookies Secure (when served over TLS).
+    #[arg(long, env = "MAMORI_COOKIE_SECURE")]
+    pub cookie_secure: bool,
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[arg(long, env = "MAMORI_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Multiply the sector's population.
+    #[arg(long, env = "MAMORI_DEMO_SCALE", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub scale: u32,
+    /// Seed of the synthetic data: the same seed gives the same sector.
+    #[arg(long, env = "MAMORI_DEMO_SEED", default_value_t = 2019)]
+    pub seed: u64,
+    /// Create the data and exit without serving.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create an account. Without --password-stdin a password is generated and printed.
+    Add(UserAddArgs),
+    /// List accounts.
+    List(ListArgs),
+    /// Set a new password (generated unless --password-stdin) and lift any lockout.
+    ResetPassword(PasswordArgs),
+    /// Disable an account and end its sessions.
+    Disable(UsernameArgs),
+    /// Enable a disabled account.
+    Enable(UsernameArgs),
+}
+
+#[derive(Args)]
+pub struct UserAddArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[arg(long)]
+    pub username: String,
+    #[arg(long)]
+    pub display_name: Option<String>,
+    /// The organisation's registry code, e.g. FSA, BUREAU-KANTO, RB-00001.
+    #[arg(long)]
+    pub organisation: String,
+    /// system_admin, fsa_supervisor, bureau_supervisor, institution_admin, institution_member, isac_analyst, exercise_controller or council_member.
+    #[arg(long)]
+    pub role: String,
+    /// Read the password from standard input instead of generating one.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+}
+
+#[derive(Args)]
+pub struct PasswordArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    pub username: String,
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Args)]
+pub struct UsernameArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    pub username: String,
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for a user and print it (alone) on standard output.
+    Create(TokenCreateArgs),
+    /// List a user's tokens.
+    List(TokenListArgs),
+    /// Revoke a token by id.
+    Revoke(TokenRevokeArgs),
+}
+
+#[derive(Args)]
+pub struct TokenCreateArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[arg(long)]
+    pub user: String,
+    #[arg(long, default_value = "cli")]
+    pub name: String,
+    /// Days until the token expires.
+    #[arg(long, default_value_t = 90)]
+    pub days: i64,
+}
+
+#[derive(Args)]
+pub struct TokenListArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[arg(long)]
+    pub user: String,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+}
+
+#[derive(Args)]
+pub struct TokenRevokeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[arg(long)]
+    pub user: String,
+    pub id: i64,
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Verify the hash chain; exit 0 when intact, 2 naming the first bad record otherwise.
+    Verify(DbArgs),
+}
+
+#[derive(Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The file to write; it must not exist.
+    #[arg(long, short)]
+    pub output: PathBuf,
+}

@@ -1,0 +1,8 @@
+//! The JSON API under `/api/v1`, plus the operational endpoints.
+
+pub mod audit;
+pub mod institutions;
+pub mod me;
+pub mod openapi;
+pub mod organisations;
+pub mod system;

@@ -1,0 +1,41 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+
+use crate::api;
+use crate::error::{Problem, ProblemFieldError};
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "mamori API", description = "Cybersecurity supervision and mutual aid for the financial sector. Errors are RFC 9457 problem+json with a stable `code`. Lists use cursor pagination: pass `next` back as `cursor`."),
+    paths(
+        api::system::healthz, api::system::readyz, api::system::metrics,
+        api::me::me,
+        api::institutions::list, api::institutions::create, api::institutions::get_one, api::institutions::update,
+        api::institutions::contacts, api::institutions::add_contact, api::institutions::delete_contact,
+        api::institutions::export_csv, api::institutions::import_csv,
+        api::organisations::list,
+        api::audit::list,
+    ),
+    components(schemas(Problem, ProblemFieldError)),
+    modifiers(&BearerAuth),
+    tags((name = "registry", description = "Institutions, organisations and contacts"), (name = "identity"), (name = "audit"), (name = "operations"))
+)]
+pub struct ApiDoc;
+
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

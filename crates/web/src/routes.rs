@@ -1,0 +1,85 @@
+//! The route table. [`router`] and [`ROUTES`] come from the same list, and the
+//! authorization-matrix test fails for any entry of [`ROUTES`] it has no expectation for.
+
+use crate::{api, ui, AppState};
+use axum::routing::{delete, get, post, put};
+use axum::Router;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+}
+
+macro_rules! route_table {
+    ($($method:ident $path:literal => $handler:path;)*) => {
+        /// Every route the application serves.
+        pub const ROUTES: &[RouteSpec] = &[$(RouteSpec { method: stringify!($method), path: $path }),*];
+
+        pub fn router() -> Router<AppState> {
+            let r = Router::new();
+            $(let r = r.route($path, $method($handler));)*
+            r
+        }
+    };
+}
+
+route_table! {
+    // Operations, public.
+    get "/healthz" => api::system::healthz;
+    get "/readyz" => api::system::readyz;
+    get "/metrics" => api::system::metrics;
+    get "/static/app.css" => ui::layout::stylesheet;
+
+    // Sign-in and language, public.
+    get "/login" => ui::login::show;
+    post "/login" => ui::login::submit;
+    post "/logout" => ui::login::logout;
+    post "/lang" => ui::login::set_lang;
+
+    // Web UI.
+    get "/" => ui::home::home;
+    get "/registry" => ui::registry::list;
+    get "/registry/export.csv" => ui::registry::export_csv;
+    get "/registry/import" => ui::registry::import_page;
+    post "/registry/import" => ui::registry::import_submit;
+    get "/registry/new" => ui::registry::new_page;
+    post "/registry/new" => ui::registry::new_submit;
+    get "/registry/{id}" => ui::registry::detail;
+    get "/registry/{id}/edit" => ui::registry::edit_page;
+    post "/registry/{id}/edit" => ui::registry::edit_submit;
+    post "/registry/{id}/contacts" => ui::registry::add_contact;
+    post "/registry/{id}/contacts/{contact_id}/delete" => ui::registry::delete_contact;
+    get "/organisations" => ui::organisations::list;
+    get "/audit" => ui::audit::list;
+    get "/account" => ui::account::show;
+    post "/account/totp" => ui::account::enrol_totp;
+    post "/account/totp/disable" => ui::account::disable_totp;
+    post "/account/tokens" => ui::account::create_token;
+    post "/account/tokens/{token_id}/revoke" => ui::account::revoke_token;
+    get "/admin/accounts" => ui::admin::accounts;
+    post "/admin/accounts" => ui::admin::create_account;
+    post "/admin/accounts/{username}/disable" => ui::admin::disable_account;
+    post "/admin/accounts/{username}/enable" => ui::admin::enable_account;
+    get "/surveys" => ui::soon::surveys;
+    get "/supervision" => ui::soon::supervision;
+    get "/outsourcing" => ui::soon::outsourcing;
+    get "/exercises" => ui::soon::exercises;
+    get "/mutual-aid" => ui::soon::mutual_aid;
+    get "/reports" => ui::soon::reports;
+
+    // JSON API.
+    get "/api/v1/openapi.json" => api::openapi::document;
+    get "/api/v1/me" => api::me::me;
+    get "/api/v1/institutions" => api::institutions::list;
+    post "/api/v1/institutions" => api::institutions::create;
+    get "/api/v1/institutions/{id}" => api::institutions::get_one;
+    put "/api/v1/institutions/{id}" => api::institutions::update;
+    get "/api/v1/institutions/{id}/contacts" => api::institutions::contacts;
+    post "/api/v1/institutions/{id}/contacts" => api::institutions::add_contact;
+    delete "/api/v1/institutions/{id}/contacts/{contact_id}" => api::institutions::delete_contact;
+    get "/api/v1/registry/export.csv" => api::institutions::export_csv;
+    post "/api/v1/registry/import" => api::institutions::import_csv;
+    get "/api/v1/organisations" => api::organisations::list;
+    get "/api/v1/audit" => api::audit::list;
+}

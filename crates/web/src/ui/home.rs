@@ -1,0 +1,63 @@
+//! The start page: what the signed-in user can do, by capability.
+
+use crate::context::Ctx;
+use crate::error::AppResult;
+use crate::i18n::{t, tf};
+use crate::ui::layout::{page, Section};
+use crate::AppState;
+use axum::extract::State;
+use axum::response::Response;
+use mamori_domain::policy::{allows, institution_scope, Permission};
+use mamori_store::registry::{InstitutionFilter, InstitutionSort};
+use mamori_store::PageRequest;
+use maud::html;
+
+pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let p = ctx.principal()?;
+    let l = ctx.lang;
+    let in_scope = if allows(p, Permission::ViewRegistry) {
+        let page = state
+            .store
+            .list_institutions(
+                institution_scope(p),
+                &InstitutionFilter::default(),
+                InstitutionSort::default(),
+                false,
+                &PageRequest {
+                    limit: 1,
+                    cursor: None,
+                },
+            )
+            .await?;
+        Some(page.total)
+    } else {
+        None
+    };
+    let soon = [
+        ("/surveys", "nav.surveys", "soon.surveys"),
+        ("/supervision", "nav.supervision", "soon.supervision"),
+        ("/outsourcing", "nav.outsourcing", "soon.outsourcing"),
+        ("/exercises", "nav.exercises", "soon.exercises"),
+        ("/mutual-aid", "nav.mutual_aid", "soon.mutual_aid"),
+        ("/reports", "nav.reports", "soon.reports"),
+    ];
+    let body = html! {
+        p { (tf(l, "home.welcome", &[("user", &p.username), ("role", t(l, &format!("role.{}", p.role.code())))])) }
+        ul.cards {
+            @if let Some(n) = in_scope {
+                li {
+                    h2 { a href="/registry" { (t(l, "nav.registry")) } }
+                    p { (tf(l, "home.registry_count", &[("count", &n.to_string())])) }
+                }
+            }
+            @for (href, title, what) in soon {
+                li {
+                    h2 { a href=(href) { (t(l, title)) } }
+                    p.muted { (t(l, what)) }
+                    p { strong { (t(l, "soon.badge")) } }
+                }
+            }
+        }
+    };
+    Ok(page(&ctx, t(l, "home.title"), Section::Home, body))
+}
