@@ -168,11 +168,7 @@ impl Store {
         let mut where_ = Sql::new(self.backend(), " WHERE 1 = 1");
         where_.audit_scope(scope, "organisation_id");
         if let Some(prefix) = filter.action_prefix.as_deref().filter(|s| !s.is_empty()) {
-            where_
-                .push(" AND substr(action, 1, ")
-                .arg(Arg::I64(prefix.chars().count() as i64))
-                .push(") = ")
-                .text_arg(prefix);
+            where_.starts_with("action", prefix);
         }
         if let Some(actor) = filter.actor.as_deref().filter(|s| !s.is_empty()) {
             where_.push(" AND actor = ").text_arg(actor);

@@ -20,6 +20,7 @@ pub mod backup;
 mod migrate;
 pub mod registry;
 pub mod sessions;
+pub mod testing;
 mod sql;
 
 pub use audit::Actor;
@@ -272,5 +273,22 @@ impl Store {
                 "reset_schema is for PostgreSQL; remove the SQLite file instead".into(),
             )),
         }
+    }
+}
+
+impl Store {
+    /// Runs a statement outside every rule of this crate: no audit, no scope. Only the test
+    /// suites use it, to play an attacker with direct database access.
+    #[doc(hidden)]
+    pub async fn execute_raw_for_tests(&self, sql: &str) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite { write, .. } => {
+                sqlx::raw_sql(sql).execute(write).await?;
+            }
+            Pool::Postgres(pg) => {
+                sqlx::raw_sql(sql).execute(pg).await?;
+            }
+        }
+        Ok(())
     }
 }

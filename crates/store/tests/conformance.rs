@@ -1,0 +1,402 @@
+//! The backend conformance suite: every test runs on SQLite, and on PostgreSQL when
+//! `MAMORI_TEST_POSTGRES_URL` is set, each in a fresh database.
+
+use chrono::{Duration, Utc};
+use mamori_domain::institution::{ContactInput, InstitutionInput};
+use mamori_domain::policy::{AuditScope, InstitutionScope};
+use mamori_domain::{Bureau, IsacMembership, OrganisationKind, Prefecture, Role, Sector, SizeTier};
+use mamori_store::accounts::{LoginOutcome, NewAccount, MAX_FAILED_LOGINS};
+use mamori_store::audit::AuditFilter;
+use mamori_store::registry::{InstitutionFilter, InstitutionSort};
+use mamori_store::testing::TestDatabase;
+use mamori_store::{Actor, PageRequest, Store, StoreError};
+use std::collections::HashSet;
+
+/// Runs `body` against every configured backend.
+macro_rules! conformance {
+    ($name:ident, |$store:ident, $label:ident| $body:block) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let dbs = TestDatabase::all(stringify!($name)).await.expect("create test database");
+            if dbs.len() == 1 {
+                eprintln!("{}: PostgreSQL skipped ({} not set)", stringify!($name), mamori_store::testing::POSTGRES_ENV);
+            }
+            for db in dbs {
+                let $store: Store = db.connect().await.expect("connect");
+                let $label = db.label;
+                $body
+                $store.close().await;
+                db.drop_database().await;
+            }
+        }
+    };
+}
+
+fn inst(code: &str, name_en: &str, sector: Sector, pref: Prefecture) -> InstitutionInput {
+    InstitutionInput {
+        code: code.into(),
+        name_ja: format!("{name_en}（日本語）"),
+        name_en: name_en.into(),
+        sector,
+        size_tier: SizeTier::Medium,
+        bureau: pref.bureau(),
+        prefecture: pref,
+        group_name: None,
+        isac_membership: IsacMembership::Full,
+        require_totp: false,
+    }
+}
+
+fn actor() -> Actor {
+    Actor::system("test")
+}
+
+async fn seed_small(store: &Store) -> (i64, i64) {
+    let a = store
+        .create_institution(&actor(), &inst("RB-1", "Alpha Bank", Sector::RegionalBank, Prefecture::Tokyo))
+        .await
+        .unwrap();
+    let b = store
+        .create_institution(&actor(), &inst("SK-1", "Beta Shinkin", Sector::Shinkin, Prefecture::Osaka))
+        .await
+        .unwrap();
+    (a.id, b.id)
+}
+
+conformance!(migrations_are_idempotent, |store, label| {
+    assert!(store.migrate().await.unwrap().is_empty(), "{label}: second run applied something");
+    store.ping().await.unwrap();
+});
+
+conformance!(scope_limits_reads, |store, label| {
+    let (a, b) = seed_small(&store).await;
+    let all = store
+        .list_institutions(InstitutionScope::All, &InstitutionFilter::default(), InstitutionSort::Code, false, &PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(all.total, 2, "{label}");
+    let kanto = store
+        .list_institutions(InstitutionScope::Bureau(Bureau::Kanto), &InstitutionFilter::default(), InstitutionSort::Code, false, &PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(kanto.items.iter().map(|i| i.id).collect::<Vec<_>>(), vec![a], "{label}");
+    assert!(matches!(store.get_institution(InstitutionScope::Only(a), b).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.get_institution(InstitutionScope::Nothing, a).await, Err(StoreError::NotFound)));
+    assert_eq!(store.get_institution(InstitutionScope::Only(a), a).await.unwrap().code, "RB-1");
+});
+
+conformance!(keyset_pagination_visits_every_row_once_in_order, |store, label| {
+    for n in 0..23 {
+        // Names repeat so that ties on the sort key are broken by id.
+        let name = format!("Bank {}", n % 5);
+        store
+            .create_institution(&actor(), &inst(&format!("RB-{n:03}"), &name, Sector::RegionalBank, Prefecture::Miyagi))
+            .await
+            .unwrap();
+    }
+    for desc in [false, true] {
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = store
+                .list_institutions(
+                    InstitutionScope::All,
+                    &InstitutionFilter::default(),
+                    InstitutionSort::NameEn,
+                    desc,
+                    &PageRequest { limit: 4, cursor: cursor.clone() },
+                )
+                .await
+                .unwrap();
+            assert_eq!(page.total, 23);
+            seen.extend(page.items.iter().map(|i| (i.name_en.clone(), i.id)));
+            match page.next {
+                Some(n) => cursor = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 23, "{label} desc={desc}");
+        assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 23);
+        let mut sorted = seen.clone();
+        sorted.sort();
+        if desc {
+            sorted.reverse();
+        }
+        assert_eq!(seen, sorted, "{label} desc={desc}: pages out of order");
+    }
+    let bad = store
+        .list_institutions(InstitutionScope::All, &InstitutionFilter::default(), InstitutionSort::NameEn, false, &PageRequest { limit: 4, cursor: Some("zz".into()) })
+        .await;
+    assert!(matches!(bad, Err(StoreError::Invalid(_))));
+});
+
+conformance!(search_is_case_insensitive_and_literal, |store, label| {
+    seed_small(&store).await;
+    store
+        .create_institution(&actor(), &inst("RB-2", "100% Bank_x", Sector::RegionalBank, Prefecture::Aichi))
+        .await
+        .unwrap();
+    let find = |q: &str| InstitutionFilter { q: Some(q.into()), ..Default::default() };
+    let count = |f: InstitutionFilter| {
+        let store = store.clone();
+        async move {
+            store
+                .list_institutions(InstitutionScope::All, &f, InstitutionSort::Code, false, &PageRequest::default())
+                .await
+                .unwrap()
+                .total
+        }
+    };
+    assert_eq!(count(find("alpha")).await, 1, "{label}");
+    assert_eq!(count(find("ALPHA")).await, 1, "{label}");
+    assert_eq!(count(find("（日本語）")).await, 3, "{label}");
+    assert_eq!(count(find("%")).await, 1, "{label}: % must be literal");
+    assert_eq!(count(find("_")).await, 1, "{label}: _ must be literal");
+    assert_eq!(count(InstitutionFilter { sector: Some(Sector::Shinkin), ..Default::default() }).await, 1);
+    assert_eq!(count(InstitutionFilter { bureau: Some(Bureau::Tokai), ..Default::default() }).await, 1);
+});
+
+conformance!(codes_are_unique_and_updates_audit_only_changes, |store, label| {
+    let (a, _) = seed_small(&store).await;
+    let dup = store
+        .create_institution(&actor(), &inst("RB-1", "Again", Sector::RegionalBank, Prefecture::Tokyo))
+        .await;
+    assert!(matches!(dup, Err(StoreError::Conflict { field: "code" })), "{label}");
+    let current = store.get_institution(InstitutionScope::All, a).await.unwrap();
+    let mut changed = inst("RB-1", "Alpha Bank", Sector::RegionalBank, Prefecture::Tokyo);
+    changed.isac_membership = IsacMembership::Trial;
+    store.update_institution(&actor(), &current, &changed).await.unwrap();
+    let page = store
+        .list_audit(AuditScope::All, &AuditFilter { action_prefix: Some("institution.update".into()), ..Default::default() }, &PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1, "{label}");
+    let changes: serde_json::Value = serde_json::from_str(&page.items[0].changes).unwrap();
+    assert_eq!(changes, serde_json::json!({"isac_membership": ["full", "trial"]}));
+});
+
+conformance!(import_is_all_or_nothing, |store, label| {
+    seed_small(&store).await;
+    let (fsa, _) = (store.create_organisation(&actor(), OrganisationKind::Fsa, "FSA", "金融庁", "FSA", None).await.unwrap(), ());
+    let _ = fsa;
+    let ok = vec![
+        inst("RB-1", "Alpha Bank renamed", Sector::RegionalBank, Prefecture::Tokyo),
+        inst("RB-9", "New Bank", Sector::RegionalBank, Prefecture::Gifu),
+        inst("SK-1", "Beta Shinkin", Sector::Shinkin, Prefecture::Osaka),
+    ];
+    let s = store.import_institutions(&actor(), &ok).await.unwrap();
+    assert_eq!((s.created, s.updated, s.unchanged), (1, 1, 1), "{label}");
+    let before = store.verify_audit().await.unwrap().unwrap();
+    // The last row collides with a non-institution: nothing of the file may land.
+    let bad = vec![
+        inst("RB-10", "Would be new", Sector::RegionalBank, Prefecture::Gifu),
+        inst("FSA", "Clash", Sector::RegionalBank, Prefecture::Gifu),
+    ];
+    assert!(matches!(store.import_institutions(&actor(), &bad).await, Err(StoreError::Conflict { .. })));
+    let total = store
+        .list_institutions(InstitutionScope::All, &InstitutionFilter::default(), InstitutionSort::Code, false, &PageRequest::default())
+        .await
+        .unwrap()
+        .total;
+    assert_eq!(total, 3, "{label}: partial import leaked");
+    assert_eq!(store.verify_audit().await.unwrap().unwrap(), before, "{label}: audit records leaked");
+    let unchanged = store.import_institutions(&actor(), &ok[2..]).await.unwrap();
+    assert_eq!(unchanged.unchanged, 1);
+    assert_eq!(store.verify_audit().await.unwrap().unwrap(), before);
+});
+
+conformance!(contacts_belong_to_their_organisation, |store, label| {
+    let (a, b) = seed_small(&store).await;
+    let c = ContactInput { name: "CISO office".into(), title: None, email: Some("c@a.example".into()), phone: None };
+    let id = store.add_contact(&actor(), a, &c).await.unwrap();
+    assert!(matches!(store.delete_contact(&actor(), b, id).await, Err(StoreError::NotFound)), "{label}");
+    assert_eq!(store.list_contacts(a).await.unwrap().len(), 1);
+    store.delete_contact(&actor(), a, id).await.unwrap();
+    assert!(store.list_contacts(a).await.unwrap().is_empty());
+});
+
+async fn account(store: &Store, username: &str, org: &str, role: Role) {
+    store
+        .create_account(
+            &actor(),
+            &NewAccount {
+                username: username.into(),
+                display_name: username.into(),
+                organisation_code: org.into(),
+                role,
+                password: "correct horse battery".into(),
+            },
+        )
+        .await
+        .unwrap();
+}
+
+conformance!(accounts_validate_role_and_organisation, |store, label| {
+    seed_small(&store).await;
+    let bad = store
+        .create_account(
+            &actor(),
+            &NewAccount {
+                username: "X".into(),
+                display_name: "x".into(),
+                organisation_code: "RB-1".into(),
+                role: Role::FsaSupervisor,
+                password: "short".into(),
+            },
+        )
+        .await;
+    let Err(StoreError::Invalid(errs)) = bad else { panic!("{label}: expected invalid") };
+    let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
+    assert!(fields.contains(&"username") && fields.contains(&"password") && fields.contains(&"role"), "{fields:?}");
+    account(&store, "alice", "RB-1", Role::InstitutionAdmin).await;
+    let again = store
+        .create_account(&actor(), &NewAccount { username: "alice".into(), display_name: "a".into(), organisation_code: "RB-1".into(), role: Role::InstitutionMember, password: "long enough password".into() })
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict { field: "username" })));
+});
+
+conformance!(login_locks_after_repeated_failures, |store, label| {
+    seed_small(&store).await;
+    account(&store, "alice", "RB-1", Role::InstitutionAdmin).await;
+    for _ in 0..MAX_FAILED_LOGINS - 1 {
+        assert!(matches!(store.login("alice", "wrong", None, 1).await.unwrap(), LoginOutcome::Invalid), "{label}");
+    }
+    assert!(matches!(store.login("alice", "wrong", None, 1).await.unwrap(), LoginOutcome::Locked { .. }));
+    // Even the right password is refused while locked.
+    assert!(matches!(store.login("alice", "correct horse battery", None, 1).await.unwrap(), LoginOutcome::Locked { .. }));
+    store.reset_password(&actor(), "alice", "another long password").await.unwrap();
+    let ok = store.login("alice", "another long password", None, 1).await.unwrap();
+    let LoginOutcome::Success { principal, session_token } = ok else { panic!("{label}: expected success") };
+    assert_eq!(principal.role, Role::InstitutionAdmin);
+    assert_eq!(store.session_principal(&session_token).await.unwrap().unwrap().username, "alice");
+    assert!(matches!(store.login("nobody", "x", None, 1).await.unwrap(), LoginOutcome::Invalid));
+    let actions: Vec<String> = store
+        .list_audit(AuditScope::All, &AuditFilter { action_prefix: Some("auth.".into()), ..Default::default() }, &PageRequest::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    assert!(actions.contains(&"auth.lockout".to_string()) && actions.contains(&"auth.login".to_string()), "{actions:?}");
+});
+
+conformance!(second_factor_is_required_once_enrolled, |store, label| {
+    seed_small(&store).await;
+    account(&store, "bob", "RB-1", Role::InstitutionMember).await;
+    let acc = store.account_by_username("bob").await.unwrap();
+    let secret = b"0123456789abcdefghij";
+    store
+        .set_totp_secret(&actor(), acc.id, Some(&mamori_domain::totp::encode_secret(secret)))
+        .await
+        .unwrap();
+    assert!(matches!(store.login("bob", "correct horse battery", None, 1).await.unwrap(), LoginOutcome::TotpRequired), "{label}");
+    assert!(matches!(store.login("bob", "correct horse battery", Some("000000"), 1).await.unwrap(), LoginOutcome::Invalid) || mamori_domain::totp::verify(secret, "000000", Utc::now().timestamp()));
+    let code = mamori_domain::totp::code_at(secret, Utc::now().timestamp());
+    assert!(matches!(store.login("bob", "correct horse battery", Some(&code), 1).await.unwrap(), LoginOutcome::Success { .. }));
+});
+
+conformance!(tokens_are_hashed_revocable_and_expire, |store, label| {
+    seed_small(&store).await;
+    account(&store, "carol", "RB-1", Role::InstitutionMember).await;
+    let acc = store.account_by_username("carol").await.unwrap();
+    let (token, info) = store.create_token(&actor(), acc.id, "ci", Utc::now() + Duration::days(1)).await.unwrap();
+    assert!(token.starts_with("mamori_") && !info.prefix.is_empty());
+    assert_eq!(store.token_principal(&token).await.unwrap().unwrap().username, "carol", "{label}");
+    assert!(store.token_principal("mamori_nottoken").await.unwrap().is_none());
+    store.revoke_token(&actor(), acc.id, info.id).await.unwrap();
+    assert!(store.token_principal(&token).await.unwrap().is_none());
+    assert!(matches!(store.revoke_token(&actor(), acc.id, info.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.create_token(&actor(), acc.id, "old", Utc::now() - Duration::days(1)).await, Err(StoreError::Invalid(_))));
+    let (t2, _) = store.create_token(&actor(), acc.id, "ci2", Utc::now() + Duration::days(1)).await.unwrap();
+    store.set_account_disabled(&actor(), "carol", true).await.unwrap();
+    assert!(store.token_principal(&t2).await.unwrap().is_none(), "disabled accounts' tokens must stop working");
+});
+
+conformance!(audit_scope_limits_browsing, |store, label| {
+    let (a, b) = seed_small(&store).await;
+    let own = store
+        .list_audit(AuditScope::Organisation(a), &AuditFilter::default(), &PageRequest::default())
+        .await
+        .unwrap();
+    assert!(own.total >= 1 && own.items.iter().all(|r| r.organisation_id == Some(a)), "{label}");
+    let bureau = store
+        .list_audit(AuditScope::Bureau { bureau: Bureau::Kinki, own_organisation: -1 }, &AuditFilter::default(), &PageRequest::default())
+        .await
+        .unwrap();
+    assert!(bureau.total >= 1 && bureau.items.iter().all(|r| r.organisation_id == Some(b)), "{label}");
+    let none = store.list_audit(AuditScope::Nothing, &AuditFilter::default(), &PageRequest::default()).await.unwrap();
+    assert_eq!(none.total, 0);
+});
+
+conformance!(every_change_commits_with_its_audit_record, |store, label| {
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_organisation(&actor(), OrganisationKind::Isac, "ISAC", "ISAC", "ISAC", None).await.unwrap();
+    tx.commit().await.unwrap();
+    // A transaction that changes nothing auditable may not commit as a change.
+    let tx = store.begin().await.unwrap();
+    assert!(matches!(tx.commit().await, Err(StoreError::Unaudited)), "{label}");
+    assert_eq!(store.verify_audit().await.unwrap().unwrap(), 1);
+});
+
+conformance!(concurrent_writers_keep_the_chain_linear, |store, label| {
+    let mut handles = Vec::new();
+    for n in 0..12 {
+        let s = store.clone();
+        handles.push(tokio::spawn(async move {
+            s.create_institution(&actor(), &inst(&format!("CC-{n}"), &format!("C {n}"), Sector::Securities, Prefecture::Tokyo))
+                .await
+                .map(|_| ())
+        }));
+    }
+    for h in handles {
+        h.await.unwrap().unwrap();
+    }
+    assert_eq!(store.verify_audit().await.unwrap().unwrap(), 12, "{label}");
+});
+
+conformance!(tampering_is_detected, |store, label| {
+    seed_small(&store).await;
+    store
+        .create_institution(&actor(), &inst("RB-3", "Gamma", Sector::RegionalBank, Prefecture::Nara))
+        .await
+        .unwrap();
+    assert_eq!(store.verify_audit().await.unwrap().unwrap(), 3, "{label}");
+    let url_store = store.clone();
+    // Alter a record's content directly in the database.
+    tamper(&url_store, "UPDATE audit_log SET changes = '{}' WHERE seq = 2").await;
+    let broken = store.verify_audit().await.unwrap().unwrap_err();
+    assert!(broken.to_string().contains("record 2"), "{label}: {broken}");
+});
+
+conformance!(deletion_and_truncation_are_detected, |store, label| {
+    seed_small(&store).await;
+    store
+        .create_institution(&actor(), &inst("RB-3", "Gamma", Sector::RegionalBank, Prefecture::Nara))
+        .await
+        .unwrap();
+    tamper(&store, "DELETE FROM audit_log WHERE seq = 3").await;
+    assert!(store.verify_audit().await.unwrap().is_err(), "{label}: truncation undetected");
+    tamper(&store, "DELETE FROM audit_log WHERE seq = 1").await;
+    assert!(store.verify_audit().await.unwrap().is_err(), "{label}: deletion undetected");
+});
+
+conformance!(backup_copies_sqlite_and_explains_postgres, |store, label| {
+    seed_small(&store).await;
+    let target = std::env::temp_dir().join(format!("mamori-backup-{}.db", mamori_store::sessions::random_secret()));
+    let result = store.backup_to(&target).await;
+    if label == "sqlite" {
+        result.unwrap();
+        let copy = Store::connect(&format!("sqlite://{}", target.display())).await.unwrap();
+        assert_eq!(copy.verify_audit().await.unwrap().unwrap(), 2);
+        copy.close().await;
+        let _ = std::fs::remove_file(&target);
+    } else {
+        assert!(result.unwrap_err().to_string().contains("pg_dump"));
+    }
+});
+
+/// Runs raw SQL on the store's database, as an attacker with database access would.
+async fn tamper(store: &Store, sql: &str) {
+    store.execute_raw_for_tests(sql).await.unwrap();
+}
