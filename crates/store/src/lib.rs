@@ -20,8 +20,8 @@ pub mod backup;
 mod migrate;
 pub mod registry;
 pub mod sessions;
-pub mod testing;
 mod sql;
+pub mod testing;
 
 pub use audit::Actor;
 pub use sql::{Page, PageRequest};

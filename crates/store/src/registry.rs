@@ -297,8 +297,12 @@ impl Store {
         input: &InstitutionInput,
     ) -> Result<Institution> {
         let mut tx = self.begin().await?;
-        tx.update_institution(actor, current, input).await?;
-        tx.commit().await?;
+        if tx.update_institution(actor, current, input).await? {
+            tx.commit().await?;
+        } else {
+            // Nothing changed: nothing to write, nothing to audit.
+            tx.rollback().await?;
+        }
         self.get_institution(InstitutionScope::All, current.id)
             .await
     }

@@ -85,7 +85,8 @@ impl Sql {
 
     /// `AND column LIKE 'prefix%'`, the prefix taken literally (SQLite compares ASCII case-insensitively; use it on lowercase codes).
     pub fn starts_with(&mut self, column: &str, prefix: &str) -> &mut Self {
-        self.args.push(Arg::Text(format!("{}%", escape_like(prefix))));
+        self.args
+            .push(Arg::Text(format!("{}%", escape_like(prefix))));
         let n = self.args.len();
         self.push(&format!(" AND {column} LIKE ${n} ESCAPE '\\'"))
     }
@@ -93,7 +94,8 @@ impl Sql {
     /// `AND (a LIKE x OR b LIKE x ...)`, case-insensitive, with `%` and `_` in the needle taken
     /// literally.
     pub fn contains_any(&mut self, columns: &[&str], needle: &str) -> &mut Self {
-        self.args.push(Arg::Text(format!("%{}%", escape_like(needle))));
+        self.args
+            .push(Arg::Text(format!("%{}%", escape_like(needle))));
         let n = self.args.len();
         let op = self.backend.ilike();
         let parts: Vec<String> = columns
@@ -106,7 +108,9 @@ impl Sql {
 
 /// Escapes `%`, `_` and the escape character itself for `LIKE ... ESCAPE '\\'`.
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// Binds the collected arguments to a query for any backend.

@@ -23,7 +23,13 @@ fn unique(prefix: &str) -> String {
     let r = crate::sessions::random_secret();
     let clean: String = prefix
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .take(30)
         .collect();
     format!("mamori_{clean}_{}", &r[..10])
@@ -50,13 +56,21 @@ impl TestDatabase {
             return Ok(None);
         }
         let db = unique(name);
-        let admin = PgPoolOptions::new().max_connections(1).connect(&admin_url).await?;
-        sqlx::raw_sql(&format!("CREATE DATABASE {db}")).execute(&admin).await?;
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&admin_url)
+            .await?;
+        sqlx::raw_sql(&format!("CREATE DATABASE {db}"))
+            .execute(&admin)
+            .await?;
         admin.close().await;
         Ok(Some(TestDatabase {
             url: replace_database(&admin_url, &db),
             label: "postgres",
-            cleanup: Cleanup::Postgres { admin_url, name: db },
+            cleanup: Cleanup::Postgres {
+                admin_url,
+                name: db,
+            },
         }))
     }
 
@@ -80,7 +94,11 @@ impl TestDatabase {
                 let _ = std::fs::remove_dir_all(dir);
             }
             Cleanup::Postgres { admin_url, name } => {
-                if let Ok(admin) = PgPoolOptions::new().max_connections(1).connect(&admin_url).await {
+                if let Ok(admin) = PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&admin_url)
+                    .await
+                {
                     let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                         .execute(&admin)
                         .await;
@@ -116,7 +134,13 @@ mod tests {
             super::replace_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
             "postgres://postgres@127.0.0.1:5432/x"
         );
-        assert_eq!(super::replace_database("postgres://h", "x"), "postgres://h/x");
-        assert_eq!(super::replace_database("postgres://h/db?sslmode=disable", "x"), "postgres://h/x?sslmode=disable");
+        assert_eq!(
+            super::replace_database("postgres://h", "x"),
+            "postgres://h/x"
+        );
+        assert_eq!(
+            super::replace_database("postgres://h/db?sslmode=disable", "x"),
+            "postgres://h/x?sslmode=disable"
+        );
     }
 }

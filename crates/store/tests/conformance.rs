@@ -53,95 +53,178 @@ fn actor() -> Actor {
 
 async fn seed_small(store: &Store) -> (i64, i64) {
     let a = store
-        .create_institution(&actor(), &inst("RB-1", "Alpha Bank", Sector::RegionalBank, Prefecture::Tokyo))
+        .create_institution(
+            &actor(),
+            &inst(
+                "RB-1",
+                "Alpha Bank",
+                Sector::RegionalBank,
+                Prefecture::Tokyo,
+            ),
+        )
         .await
         .unwrap();
     let b = store
-        .create_institution(&actor(), &inst("SK-1", "Beta Shinkin", Sector::Shinkin, Prefecture::Osaka))
+        .create_institution(
+            &actor(),
+            &inst("SK-1", "Beta Shinkin", Sector::Shinkin, Prefecture::Osaka),
+        )
         .await
         .unwrap();
     (a.id, b.id)
 }
 
 conformance!(migrations_are_idempotent, |store, label| {
-    assert!(store.migrate().await.unwrap().is_empty(), "{label}: second run applied something");
+    assert!(
+        store.migrate().await.unwrap().is_empty(),
+        "{label}: second run applied something"
+    );
     store.ping().await.unwrap();
 });
 
 conformance!(scope_limits_reads, |store, label| {
     let (a, b) = seed_small(&store).await;
     let all = store
-        .list_institutions(InstitutionScope::All, &InstitutionFilter::default(), InstitutionSort::Code, false, &PageRequest::default())
+        .list_institutions(
+            InstitutionScope::All,
+            &InstitutionFilter::default(),
+            InstitutionSort::Code,
+            false,
+            &PageRequest::default(),
+        )
         .await
         .unwrap();
     assert_eq!(all.total, 2, "{label}");
     let kanto = store
-        .list_institutions(InstitutionScope::Bureau(Bureau::Kanto), &InstitutionFilter::default(), InstitutionSort::Code, false, &PageRequest::default())
+        .list_institutions(
+            InstitutionScope::Bureau(Bureau::Kanto),
+            &InstitutionFilter::default(),
+            InstitutionSort::Code,
+            false,
+            &PageRequest::default(),
+        )
         .await
         .unwrap();
-    assert_eq!(kanto.items.iter().map(|i| i.id).collect::<Vec<_>>(), vec![a], "{label}");
-    assert!(matches!(store.get_institution(InstitutionScope::Only(a), b).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.get_institution(InstitutionScope::Nothing, a).await, Err(StoreError::NotFound)));
-    assert_eq!(store.get_institution(InstitutionScope::Only(a), a).await.unwrap().code, "RB-1");
+    assert_eq!(
+        kanto.items.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![a],
+        "{label}"
+    );
+    assert!(matches!(
+        store.get_institution(InstitutionScope::Only(a), b).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.get_institution(InstitutionScope::Nothing, a).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store
+            .get_institution(InstitutionScope::Only(a), a)
+            .await
+            .unwrap()
+            .code,
+        "RB-1"
+    );
 });
 
-conformance!(keyset_pagination_visits_every_row_once_in_order, |store, label| {
-    for n in 0..23 {
-        // Names repeat so that ties on the sort key are broken by id.
-        let name = format!("Bank {}", n % 5);
-        store
-            .create_institution(&actor(), &inst(&format!("RB-{n:03}"), &name, Sector::RegionalBank, Prefecture::Miyagi))
-            .await
-            .unwrap();
-    }
-    for desc in [false, true] {
-        let mut seen = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = store
-                .list_institutions(
-                    InstitutionScope::All,
-                    &InstitutionFilter::default(),
-                    InstitutionSort::NameEn,
-                    desc,
-                    &PageRequest { limit: 4, cursor: cursor.clone() },
+conformance!(
+    keyset_pagination_visits_every_row_once_in_order,
+    |store, label| {
+        for n in 0..23 {
+            // Names repeat so that ties on the sort key are broken by id.
+            let name = format!("Bank {}", n % 5);
+            store
+                .create_institution(
+                    &actor(),
+                    &inst(
+                        &format!("RB-{n:03}"),
+                        &name,
+                        Sector::RegionalBank,
+                        Prefecture::Miyagi,
+                    ),
                 )
                 .await
                 .unwrap();
-            assert_eq!(page.total, 23);
-            seen.extend(page.items.iter().map(|i| (i.name_en.clone(), i.id)));
-            match page.next {
-                Some(n) => cursor = Some(n),
-                None => break,
+        }
+        for desc in [false, true] {
+            let mut seen = Vec::new();
+            let mut cursor = None;
+            loop {
+                let page = store
+                    .list_institutions(
+                        InstitutionScope::All,
+                        &InstitutionFilter::default(),
+                        InstitutionSort::NameEn,
+                        desc,
+                        &PageRequest {
+                            limit: 4,
+                            cursor: cursor.clone(),
+                        },
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(page.total, 23);
+                seen.extend(page.items.iter().map(|i| (i.name_en.clone(), i.id)));
+                match page.next {
+                    Some(n) => cursor = Some(n),
+                    None => break,
+                }
             }
+            assert_eq!(seen.len(), 23, "{label} desc={desc}");
+            assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 23);
+            let mut sorted = seen.clone();
+            sorted.sort();
+            if desc {
+                sorted.reverse();
+            }
+            assert_eq!(seen, sorted, "{label} desc={desc}: pages out of order");
         }
-        assert_eq!(seen.len(), 23, "{label} desc={desc}");
-        assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 23);
-        let mut sorted = seen.clone();
-        sorted.sort();
-        if desc {
-            sorted.reverse();
-        }
-        assert_eq!(seen, sorted, "{label} desc={desc}: pages out of order");
+        let bad = store
+            .list_institutions(
+                InstitutionScope::All,
+                &InstitutionFilter::default(),
+                InstitutionSort::NameEn,
+                false,
+                &PageRequest {
+                    limit: 4,
+                    cursor: Some("zz".into()),
+                },
+            )
+            .await;
+        assert!(matches!(bad, Err(StoreError::Invalid(_))));
     }
-    let bad = store
-        .list_institutions(InstitutionScope::All, &InstitutionFilter::default(), InstitutionSort::NameEn, false, &PageRequest { limit: 4, cursor: Some("zz".into()) })
-        .await;
-    assert!(matches!(bad, Err(StoreError::Invalid(_))));
-});
+);
 
 conformance!(search_is_case_insensitive_and_literal, |store, label| {
     seed_small(&store).await;
     store
-        .create_institution(&actor(), &inst("RB-2", "100% Bank_x", Sector::RegionalBank, Prefecture::Aichi))
+        .create_institution(
+            &actor(),
+            &inst(
+                "RB-2",
+                "100% Bank_x",
+                Sector::RegionalBank,
+                Prefecture::Aichi,
+            ),
+        )
         .await
         .unwrap();
-    let find = |q: &str| InstitutionFilter { q: Some(q.into()), ..Default::default() };
+    let find = |q: &str| InstitutionFilter {
+        q: Some(q.into()),
+        ..Default::default()
+    };
     let count = |f: InstitutionFilter| {
         let store = store.clone();
         async move {
             store
-                .list_institutions(InstitutionScope::All, &f, InstitutionSort::Code, false, &PageRequest::default())
+                .list_institutions(
+                    InstitutionScope::All,
+                    &f,
+                    InstitutionSort::Code,
+                    false,
+                    &PageRequest::default(),
+                )
                 .await
                 .unwrap()
                 .total
@@ -152,35 +235,97 @@ conformance!(search_is_case_insensitive_and_literal, |store, label| {
     assert_eq!(count(find("（日本語）")).await, 3, "{label}");
     assert_eq!(count(find("%")).await, 1, "{label}: % must be literal");
     assert_eq!(count(find("_")).await, 1, "{label}: _ must be literal");
-    assert_eq!(count(InstitutionFilter { sector: Some(Sector::Shinkin), ..Default::default() }).await, 1);
-    assert_eq!(count(InstitutionFilter { bureau: Some(Bureau::Tokai), ..Default::default() }).await, 1);
+    assert_eq!(
+        count(InstitutionFilter {
+            sector: Some(Sector::Shinkin),
+            ..Default::default()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        count(InstitutionFilter {
+            bureau: Some(Bureau::Tokai),
+            ..Default::default()
+        })
+        .await,
+        1
+    );
 });
 
-conformance!(codes_are_unique_and_updates_audit_only_changes, |store, label| {
-    let (a, _) = seed_small(&store).await;
-    let dup = store
-        .create_institution(&actor(), &inst("RB-1", "Again", Sector::RegionalBank, Prefecture::Tokyo))
-        .await;
-    assert!(matches!(dup, Err(StoreError::Conflict { field: "code" })), "{label}");
-    let current = store.get_institution(InstitutionScope::All, a).await.unwrap();
-    let mut changed = inst("RB-1", "Alpha Bank", Sector::RegionalBank, Prefecture::Tokyo);
-    changed.isac_membership = IsacMembership::Trial;
-    store.update_institution(&actor(), &current, &changed).await.unwrap();
-    let page = store
-        .list_audit(AuditScope::All, &AuditFilter { action_prefix: Some("institution.update".into()), ..Default::default() }, &PageRequest::default())
-        .await
-        .unwrap();
-    assert_eq!(page.total, 1, "{label}");
-    let changes: serde_json::Value = serde_json::from_str(&page.items[0].changes).unwrap();
-    assert_eq!(changes, serde_json::json!({"isac_membership": ["full", "trial"]}));
-});
+conformance!(
+    codes_are_unique_and_updates_audit_only_changes,
+    |store, label| {
+        let (a, _) = seed_small(&store).await;
+        let dup = store
+            .create_institution(
+                &actor(),
+                &inst("RB-1", "Again", Sector::RegionalBank, Prefecture::Tokyo),
+            )
+            .await;
+        assert!(
+            matches!(dup, Err(StoreError::Conflict { field: "code" })),
+            "{label}"
+        );
+        let current = store
+            .get_institution(InstitutionScope::All, a)
+            .await
+            .unwrap();
+        let mut changed = inst(
+            "RB-1",
+            "Alpha Bank",
+            Sector::RegionalBank,
+            Prefecture::Tokyo,
+        );
+        changed.isac_membership = IsacMembership::Trial;
+        store
+            .update_institution(&actor(), &current, &changed)
+            .await
+            .unwrap();
+        let page = store
+            .list_audit(
+                AuditScope::All,
+                &AuditFilter {
+                    action_prefix: Some("institution.update".into()),
+                    ..Default::default()
+                },
+                &PageRequest::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.total, 1, "{label}");
+        let changes: serde_json::Value = serde_json::from_str(&page.items[0].changes).unwrap();
+        assert_eq!(
+            changes,
+            serde_json::json!({"isac_membership": ["full", "trial"]})
+        );
+    }
+);
 
 conformance!(import_is_all_or_nothing, |store, label| {
     seed_small(&store).await;
-    let (fsa, _) = (store.create_organisation(&actor(), OrganisationKind::Fsa, "FSA", "金融庁", "FSA", None).await.unwrap(), ());
+    let (fsa, _) = (
+        store
+            .create_organisation(
+                &actor(),
+                OrganisationKind::Fsa,
+                "FSA",
+                "金融庁",
+                "FSA",
+                None,
+            )
+            .await
+            .unwrap(),
+        (),
+    );
     let _ = fsa;
     let ok = vec![
-        inst("RB-1", "Alpha Bank renamed", Sector::RegionalBank, Prefecture::Tokyo),
+        inst(
+            "RB-1",
+            "Alpha Bank renamed",
+            Sector::RegionalBank,
+            Prefecture::Tokyo,
+        ),
         inst("RB-9", "New Bank", Sector::RegionalBank, Prefecture::Gifu),
         inst("SK-1", "Beta Shinkin", Sector::Shinkin, Prefecture::Osaka),
     ];
@@ -189,17 +334,35 @@ conformance!(import_is_all_or_nothing, |store, label| {
     let before = store.verify_audit().await.unwrap().unwrap();
     // The last row collides with a non-institution: nothing of the file may land.
     let bad = vec![
-        inst("RB-10", "Would be new", Sector::RegionalBank, Prefecture::Gifu),
+        inst(
+            "RB-10",
+            "Would be new",
+            Sector::RegionalBank,
+            Prefecture::Gifu,
+        ),
         inst("FSA", "Clash", Sector::RegionalBank, Prefecture::Gifu),
     ];
-    assert!(matches!(store.import_institutions(&actor(), &bad).await, Err(StoreError::Conflict { .. })));
+    assert!(matches!(
+        store.import_institutions(&actor(), &bad).await,
+        Err(StoreError::Conflict { .. })
+    ));
     let total = store
-        .list_institutions(InstitutionScope::All, &InstitutionFilter::default(), InstitutionSort::Code, false, &PageRequest::default())
+        .list_institutions(
+            InstitutionScope::All,
+            &InstitutionFilter::default(),
+            InstitutionSort::Code,
+            false,
+            &PageRequest::default(),
+        )
         .await
         .unwrap()
         .total;
     assert_eq!(total, 3, "{label}: partial import leaked");
-    assert_eq!(store.verify_audit().await.unwrap().unwrap(), before, "{label}: audit records leaked");
+    assert_eq!(
+        store.verify_audit().await.unwrap().unwrap(),
+        before,
+        "{label}: audit records leaked"
+    );
     let unchanged = store.import_institutions(&actor(), &ok[2..]).await.unwrap();
     assert_eq!(unchanged.unchanged, 1);
     assert_eq!(store.verify_audit().await.unwrap().unwrap(), before);
@@ -207,9 +370,20 @@ conformance!(import_is_all_or_nothing, |store, label| {
 
 conformance!(contacts_belong_to_their_organisation, |store, label| {
     let (a, b) = seed_small(&store).await;
-    let c = ContactInput { name: "CISO office".into(), title: None, email: Some("c@a.example".into()), phone: None };
+    let c = ContactInput {
+        name: "CISO office".into(),
+        title: None,
+        email: Some("c@a.example".into()),
+        phone: None,
+    };
     let id = store.add_contact(&actor(), a, &c).await.unwrap();
-    assert!(matches!(store.delete_contact(&actor(), b, id).await, Err(StoreError::NotFound)), "{label}");
+    assert!(
+        matches!(
+            store.delete_contact(&actor(), b, id).await,
+            Err(StoreError::NotFound)
+        ),
+        "{label}"
+    );
     assert_eq!(store.list_contacts(a).await.unwrap().len(), 1);
     store.delete_contact(&actor(), a, id).await.unwrap();
     assert!(store.list_contacts(a).await.unwrap().is_empty());
@@ -245,40 +419,106 @@ conformance!(accounts_validate_role_and_organisation, |store, label| {
             },
         )
         .await;
-    let Err(StoreError::Invalid(errs)) = bad else { panic!("{label}: expected invalid") };
+    let Err(StoreError::Invalid(errs)) = bad else {
+        panic!("{label}: expected invalid")
+    };
     let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
-    assert!(fields.contains(&"username") && fields.contains(&"password") && fields.contains(&"role"), "{fields:?}");
+    assert!(
+        fields.contains(&"username") && fields.contains(&"password") && fields.contains(&"role"),
+        "{fields:?}"
+    );
     account(&store, "alice", "RB-1", Role::InstitutionAdmin).await;
     let again = store
-        .create_account(&actor(), &NewAccount { username: "alice".into(), display_name: "a".into(), organisation_code: "RB-1".into(), role: Role::InstitutionMember, password: "long enough password".into() })
+        .create_account(
+            &actor(),
+            &NewAccount {
+                username: "alice".into(),
+                display_name: "a".into(),
+                organisation_code: "RB-1".into(),
+                role: Role::InstitutionMember,
+                password: "long enough password".into(),
+            },
+        )
         .await;
-    assert!(matches!(again, Err(StoreError::Conflict { field: "username" })));
+    assert!(matches!(
+        again,
+        Err(StoreError::Conflict { field: "username" })
+    ));
 });
 
 conformance!(login_locks_after_repeated_failures, |store, label| {
     seed_small(&store).await;
     account(&store, "alice", "RB-1", Role::InstitutionAdmin).await;
     for _ in 0..MAX_FAILED_LOGINS - 1 {
-        assert!(matches!(store.login("alice", "wrong", None, 1).await.unwrap(), LoginOutcome::Invalid), "{label}");
+        assert!(
+            matches!(
+                store.login("alice", "wrong", None, 1).await.unwrap(),
+                LoginOutcome::Invalid
+            ),
+            "{label}"
+        );
     }
-    assert!(matches!(store.login("alice", "wrong", None, 1).await.unwrap(), LoginOutcome::Locked { .. }));
+    assert!(matches!(
+        store.login("alice", "wrong", None, 1).await.unwrap(),
+        LoginOutcome::Locked { .. }
+    ));
     // Even the right password is refused while locked.
-    assert!(matches!(store.login("alice", "correct horse battery", None, 1).await.unwrap(), LoginOutcome::Locked { .. }));
-    store.reset_password(&actor(), "alice", "another long password").await.unwrap();
-    let ok = store.login("alice", "another long password", None, 1).await.unwrap();
-    let LoginOutcome::Success { principal, session_token } = ok else { panic!("{label}: expected success") };
+    assert!(matches!(
+        store
+            .login("alice", "correct horse battery", None, 1)
+            .await
+            .unwrap(),
+        LoginOutcome::Locked { .. }
+    ));
+    store
+        .reset_password(&actor(), "alice", "another long password")
+        .await
+        .unwrap();
+    let ok = store
+        .login("alice", "another long password", None, 1)
+        .await
+        .unwrap();
+    let LoginOutcome::Success {
+        principal,
+        session_token,
+    } = ok
+    else {
+        panic!("{label}: expected success")
+    };
     assert_eq!(principal.role, Role::InstitutionAdmin);
-    assert_eq!(store.session_principal(&session_token).await.unwrap().unwrap().username, "alice");
-    assert!(matches!(store.login("nobody", "x", None, 1).await.unwrap(), LoginOutcome::Invalid));
+    assert_eq!(
+        store
+            .session_principal(&session_token)
+            .await
+            .unwrap()
+            .unwrap()
+            .username,
+        "alice"
+    );
+    assert!(matches!(
+        store.login("nobody", "x", None, 1).await.unwrap(),
+        LoginOutcome::Invalid
+    ));
     let actions: Vec<String> = store
-        .list_audit(AuditScope::All, &AuditFilter { action_prefix: Some("auth.".into()), ..Default::default() }, &PageRequest::default())
+        .list_audit(
+            AuditScope::All,
+            &AuditFilter {
+                action_prefix: Some("auth.".into()),
+                ..Default::default()
+            },
+            &PageRequest::default(),
+        )
         .await
         .unwrap()
         .items
         .into_iter()
         .map(|r| r.action)
         .collect();
-    assert!(actions.contains(&"auth.lockout".to_string()) && actions.contains(&"auth.login".to_string()), "{actions:?}");
+    assert!(
+        actions.contains(&"auth.lockout".to_string())
+            && actions.contains(&"auth.login".to_string()),
+        "{actions:?}"
+    );
 });
 
 conformance!(second_factor_is_required_once_enrolled, |store, label| {
@@ -287,66 +527,173 @@ conformance!(second_factor_is_required_once_enrolled, |store, label| {
     let acc = store.account_by_username("bob").await.unwrap();
     let secret = b"0123456789abcdefghij";
     store
-        .set_totp_secret(&actor(), acc.id, Some(&mamori_domain::totp::encode_secret(secret)))
+        .set_totp_secret(
+            &actor(),
+            acc.id,
+            Some(&mamori_domain::totp::encode_secret(secret)),
+        )
         .await
         .unwrap();
-    assert!(matches!(store.login("bob", "correct horse battery", None, 1).await.unwrap(), LoginOutcome::TotpRequired), "{label}");
-    assert!(matches!(store.login("bob", "correct horse battery", Some("000000"), 1).await.unwrap(), LoginOutcome::Invalid) || mamori_domain::totp::verify(secret, "000000", Utc::now().timestamp()));
+    assert!(
+        matches!(
+            store
+                .login("bob", "correct horse battery", None, 1)
+                .await
+                .unwrap(),
+            LoginOutcome::TotpRequired
+        ),
+        "{label}"
+    );
+    assert!(
+        matches!(
+            store
+                .login("bob", "correct horse battery", Some("000000"), 1)
+                .await
+                .unwrap(),
+            LoginOutcome::Invalid
+        ) || mamori_domain::totp::verify(secret, "000000", Utc::now().timestamp())
+    );
     let code = mamori_domain::totp::code_at(secret, Utc::now().timestamp());
-    assert!(matches!(store.login("bob", "correct horse battery", Some(&code), 1).await.unwrap(), LoginOutcome::Success { .. }));
+    assert!(matches!(
+        store
+            .login("bob", "correct horse battery", Some(&code), 1)
+            .await
+            .unwrap(),
+        LoginOutcome::Success { .. }
+    ));
 });
 
 conformance!(tokens_are_hashed_revocable_and_expire, |store, label| {
     seed_small(&store).await;
     account(&store, "carol", "RB-1", Role::InstitutionMember).await;
     let acc = store.account_by_username("carol").await.unwrap();
-    let (token, info) = store.create_token(&actor(), acc.id, "ci", Utc::now() + Duration::days(1)).await.unwrap();
+    let (token, info) = store
+        .create_token(&actor(), acc.id, "ci", Utc::now() + Duration::days(1))
+        .await
+        .unwrap();
     assert!(token.starts_with("mamori_") && !info.prefix.is_empty());
-    assert_eq!(store.token_principal(&token).await.unwrap().unwrap().username, "carol", "{label}");
-    assert!(store.token_principal("mamori_nottoken").await.unwrap().is_none());
+    assert_eq!(
+        store
+            .token_principal(&token)
+            .await
+            .unwrap()
+            .unwrap()
+            .username,
+        "carol",
+        "{label}"
+    );
+    assert!(store
+        .token_principal("mamori_nottoken")
+        .await
+        .unwrap()
+        .is_none());
     store.revoke_token(&actor(), acc.id, info.id).await.unwrap();
     assert!(store.token_principal(&token).await.unwrap().is_none());
-    assert!(matches!(store.revoke_token(&actor(), acc.id, info.id).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.create_token(&actor(), acc.id, "old", Utc::now() - Duration::days(1)).await, Err(StoreError::Invalid(_))));
-    let (t2, _) = store.create_token(&actor(), acc.id, "ci2", Utc::now() + Duration::days(1)).await.unwrap();
-    store.set_account_disabled(&actor(), "carol", true).await.unwrap();
-    assert!(store.token_principal(&t2).await.unwrap().is_none(), "disabled accounts' tokens must stop working");
+    assert!(matches!(
+        store.revoke_token(&actor(), acc.id, info.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .create_token(&actor(), acc.id, "old", Utc::now() - Duration::days(1))
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    let (t2, _) = store
+        .create_token(&actor(), acc.id, "ci2", Utc::now() + Duration::days(1))
+        .await
+        .unwrap();
+    store
+        .set_account_disabled(&actor(), "carol", true)
+        .await
+        .unwrap();
+    assert!(
+        store.token_principal(&t2).await.unwrap().is_none(),
+        "disabled accounts' tokens must stop working"
+    );
 });
 
 conformance!(audit_scope_limits_browsing, |store, label| {
     let (a, b) = seed_small(&store).await;
     let own = store
-        .list_audit(AuditScope::Organisation(a), &AuditFilter::default(), &PageRequest::default())
+        .list_audit(
+            AuditScope::Organisation(a),
+            &AuditFilter::default(),
+            &PageRequest::default(),
+        )
         .await
         .unwrap();
-    assert!(own.total >= 1 && own.items.iter().all(|r| r.organisation_id == Some(a)), "{label}");
+    assert!(
+        own.total >= 1 && own.items.iter().all(|r| r.organisation_id == Some(a)),
+        "{label}"
+    );
     let bureau = store
-        .list_audit(AuditScope::Bureau { bureau: Bureau::Kinki, own_organisation: -1 }, &AuditFilter::default(), &PageRequest::default())
+        .list_audit(
+            AuditScope::Bureau {
+                bureau: Bureau::Kinki,
+                own_organisation: -1,
+            },
+            &AuditFilter::default(),
+            &PageRequest::default(),
+        )
         .await
         .unwrap();
-    assert!(bureau.total >= 1 && bureau.items.iter().all(|r| r.organisation_id == Some(b)), "{label}");
-    let none = store.list_audit(AuditScope::Nothing, &AuditFilter::default(), &PageRequest::default()).await.unwrap();
+    assert!(
+        bureau.total >= 1 && bureau.items.iter().all(|r| r.organisation_id == Some(b)),
+        "{label}"
+    );
+    let none = store
+        .list_audit(
+            AuditScope::Nothing,
+            &AuditFilter::default(),
+            &PageRequest::default(),
+        )
+        .await
+        .unwrap();
     assert_eq!(none.total, 0);
 });
 
-conformance!(every_change_commits_with_its_audit_record, |store, label| {
-    let mut tx = store.begin().await.unwrap();
-    tx.insert_organisation(&actor(), OrganisationKind::Isac, "ISAC", "ISAC", "ISAC", None).await.unwrap();
-    tx.commit().await.unwrap();
-    // A transaction that changes nothing auditable may not commit as a change.
-    let tx = store.begin().await.unwrap();
-    assert!(matches!(tx.commit().await, Err(StoreError::Unaudited)), "{label}");
-    assert_eq!(store.verify_audit().await.unwrap().unwrap(), 1);
-});
+conformance!(
+    every_change_commits_with_its_audit_record,
+    |store, label| {
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_organisation(
+            &actor(),
+            OrganisationKind::Isac,
+            "ISAC",
+            "ISAC",
+            "ISAC",
+            None,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        // A transaction that changes nothing auditable may not commit as a change.
+        let tx = store.begin().await.unwrap();
+        assert!(
+            matches!(tx.commit().await, Err(StoreError::Unaudited)),
+            "{label}"
+        );
+        assert_eq!(store.verify_audit().await.unwrap().unwrap(), 1);
+    }
+);
 
 conformance!(concurrent_writers_keep_the_chain_linear, |store, label| {
     let mut handles = Vec::new();
     for n in 0..12 {
         let s = store.clone();
         handles.push(tokio::spawn(async move {
-            s.create_institution(&actor(), &inst(&format!("CC-{n}"), &format!("C {n}"), Sector::Securities, Prefecture::Tokyo))
-                .await
-                .map(|_| ())
+            s.create_institution(
+                &actor(),
+                &inst(
+                    &format!("CC-{n}"),
+                    &format!("C {n}"),
+                    Sector::Securities,
+                    Prefecture::Tokyo,
+                ),
+            )
+            .await
+            .map(|_| ())
         }));
     }
     for h in handles {
@@ -358,13 +705,20 @@ conformance!(concurrent_writers_keep_the_chain_linear, |store, label| {
 conformance!(tampering_is_detected, |store, label| {
     seed_small(&store).await;
     store
-        .create_institution(&actor(), &inst("RB-3", "Gamma", Sector::RegionalBank, Prefecture::Nara))
+        .create_institution(
+            &actor(),
+            &inst("RB-3", "Gamma", Sector::RegionalBank, Prefecture::Nara),
+        )
         .await
         .unwrap();
     assert_eq!(store.verify_audit().await.unwrap().unwrap(), 3, "{label}");
     let url_store = store.clone();
     // Alter a record's content directly in the database.
-    tamper(&url_store, "UPDATE audit_log SET changes = '{}' WHERE seq = 2").await;
+    tamper(
+        &url_store,
+        "UPDATE audit_log SET changes = '{}' WHERE seq = 2",
+    )
+    .await;
     let broken = store.verify_audit().await.unwrap().unwrap_err();
     assert!(broken.to_string().contains("record 2"), "{label}: {broken}");
 });
@@ -372,29 +726,46 @@ conformance!(tampering_is_detected, |store, label| {
 conformance!(deletion_and_truncation_are_detected, |store, label| {
     seed_small(&store).await;
     store
-        .create_institution(&actor(), &inst("RB-3", "Gamma", Sector::RegionalBank, Prefecture::Nara))
+        .create_institution(
+            &actor(),
+            &inst("RB-3", "Gamma", Sector::RegionalBank, Prefecture::Nara),
+        )
         .await
         .unwrap();
     tamper(&store, "DELETE FROM audit_log WHERE seq = 3").await;
-    assert!(store.verify_audit().await.unwrap().is_err(), "{label}: truncation undetected");
+    assert!(
+        store.verify_audit().await.unwrap().is_err(),
+        "{label}: truncation undetected"
+    );
     tamper(&store, "DELETE FROM audit_log WHERE seq = 1").await;
-    assert!(store.verify_audit().await.unwrap().is_err(), "{label}: deletion undetected");
+    assert!(
+        store.verify_audit().await.unwrap().is_err(),
+        "{label}: deletion undetected"
+    );
 });
 
-conformance!(backup_copies_sqlite_and_explains_postgres, |store, label| {
-    seed_small(&store).await;
-    let target = std::env::temp_dir().join(format!("mamori-backup-{}.db", mamori_store::sessions::random_secret()));
-    let result = store.backup_to(&target).await;
-    if label == "sqlite" {
-        result.unwrap();
-        let copy = Store::connect(&format!("sqlite://{}", target.display())).await.unwrap();
-        assert_eq!(copy.verify_audit().await.unwrap().unwrap(), 2);
-        copy.close().await;
-        let _ = std::fs::remove_file(&target);
-    } else {
-        assert!(result.unwrap_err().to_string().contains("pg_dump"));
+conformance!(
+    backup_copies_sqlite_and_explains_postgres,
+    |store, label| {
+        seed_small(&store).await;
+        let target = std::env::temp_dir().join(format!(
+            "mamori-backup-{}.db",
+            mamori_store::sessions::random_secret()
+        ));
+        let result = store.backup_to(&target).await;
+        if label == "sqlite" {
+            result.unwrap();
+            let copy = Store::connect(&format!("sqlite://{}", target.display()))
+                .await
+                .unwrap();
+            assert_eq!(copy.verify_audit().await.unwrap().unwrap(), 2);
+            copy.close().await;
+            let _ = std::fs::remove_file(&target);
+        } else {
+            assert!(result.unwrap_err().to_string().contains("pg_dump"));
+        }
     }
-});
+);
 
 /// Runs raw SQL on the store's database, as an attacker with database access would.
 async fn tamper(store: &Store, sql: &str) {

@@ -22,6 +22,8 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// Largest body accepted for file imports, and for everything else.
 pub const MAX_IMPORT_BODY: usize = 5 * 1024 * 1024;
 pub const MAX_BODY: usize = 256 * 1024;
+/// Oversized bodies up to this size are read and dropped before the 413 is sent.
+const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
 
 /// The request's context, available to every handler.
 #[derive(Debug, Clone)]
@@ -231,7 +233,12 @@ async fn establish(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
+    if let Some(n) = declared.filter(|n| *n > limit) {
+        // Read (and drop) a moderately oversized body before answering, so that the client
+        // sees the 413 instead of a connection reset in the middle of its upload.
+        if n <= DRAIN_LIMIT {
+            let _ = to_bytes(body, DRAIN_LIMIT).await;
+        }
         return Err(AppError::PayloadTooLarge);
     }
     let bytes = to_bytes(body, limit)
@@ -317,6 +324,14 @@ fn render_error(
     let _ = state;
     let mut res = crate::ui::layout::error_page(ctx, &err);
     *res.status_mut() = err.status();
+    if let AppError::RateLimited {
+        retry_after_seconds,
+    } = err
+    {
+        if let Ok(v) = HeaderValue::from_str(&retry_after_seconds.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
     res
 }
 

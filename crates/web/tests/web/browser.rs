@@ -1,0 +1,259 @@
+//! End-to-end in a real headless Chromium, driven over the W3C WebDriver protocol by
+//! chromedriver. Skipped, saying so, when Chromium or chromedriver is not installed.
+
+use crate::support::{spawn_app, PASSWORD};
+use mamori_domain::Role;
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Driver {
+    http: reqwest::Client,
+    base: String,
+    session: String,
+    process: Child,
+}
+
+fn find_binary(env: &str, candidates: &[&str]) -> Option<String> {
+    if let Ok(p) = std::env::var(env) {
+        if !p.is_empty() && std::path::Path::new(&p).exists() {
+            return Some(p);
+        }
+    }
+    candidates
+        .iter()
+        .find(|c| std::path::Path::new(c).exists())
+        .map(|c| c.to_string())
+}
+
+impl Driver {
+    async fn start() -> Option<Driver> {
+        let chromedriver = find_binary(
+            "MAMORI_CHROMEDRIVER",
+            &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"],
+        )?;
+        let chromium = find_binary(
+            "MAMORI_CHROMIUM",
+            &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
+        )?;
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
+            l.local_addr().ok()?.port()
+        };
+        let process = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if let Ok(r) = http.get(format!("{base}/status")).send().await {
+                if r.status().is_success() {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = std::env::temp_dir().join(format!("mamori-chromium-{port}"));
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "prefs": {"intl.accept_languages": "ja"},
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                         "--disable-sync", "--window-size=1280,900", "--lang=ja", format!("--user-data-dir={}", profile.display())]
+            }
+        }}});
+        let res: Value = http
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        let session = res["value"]["sessionId"].as_str()?.to_string();
+        Some(Driver {
+            http,
+            base,
+            session,
+            process,
+        })
+    }
+
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut req = self.http.request(method, url);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let v: Value = req.send().await.unwrap().json().await.unwrap();
+        assert!(v["value"]["error"].is_null(), "WebDriver {path}: {v}");
+        v["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url})))
+            .await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        v[ELEMENT].as_str().unwrap().to_string()
+    }
+
+    async fn find_all(&self, css: &str) -> Vec<String> {
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/elements",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e[ELEMENT].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/value"),
+            Some(json!({"text": text})),
+        )
+        .await;
+    }
+
+    async fn click(&self, css: &str) {
+        let e = self.find(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/click"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let e = self.find(css).await;
+        self.cmd(reqwest::Method::GET, &format!("/element/{e}/text"), None)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    async fn script(&self, script: &str) -> Value {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
+    /// Saves a PNG of the page when MAMORI_SCREENSHOT_DIR is set (used for the README).
+    async fn screenshot(&self, name: &str) {
+        if let Ok(dir) = std::env::var("MAMORI_SCREENSHOT_DIR") {
+            let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await;
+            let bytes = base64_decode(v.as_str().unwrap_or(""));
+            let _ = std::fs::write(std::path::Path::new(&dir).join(name), bytes);
+        }
+    }
+
+    async fn quit(mut self) {
+        let _ = self
+            .http
+            .delete(format!("{}/session/{}", self.base, self.session))
+            .send()
+            .await;
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    let (mut buf, mut bits) = (0u32, 0);
+    for c in s.bytes().filter(|c| *c != b'=') {
+        let Some(v) = T.iter().position(|t| *t == c) else {
+            continue;
+        };
+        buf = (buf << 6) | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buf >> bits) as u8);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_switch_language_filter_the_registry_and_be_refused_another_tenant() {
+    let Some(driver) = Driver::start().await else {
+        eprintln!("SKIPPED: browser end-to-end tests (chromium and chromedriver not found; install Debian's chromium and chromium-driver)");
+        return;
+    };
+    let app = spawn_app().await;
+
+    // Sign in as the Kanto bureau supervisor; the page starts in Japanese (--lang=ja).
+    driver.goto(&app.url("/registry")).await;
+    assert_eq!(
+        driver.script("return document.documentElement.lang").await,
+        "ja"
+    );
+    driver
+        .type_into("#username", &app.users[&Role::BureauSupervisor])
+        .await;
+    driver.type_into("#password", PASSWORD).await;
+    driver.click("#sign-in").await;
+    // Back on the page asked for first, signed in.
+    assert_eq!(driver.text("h1").await, "登録簿");
+
+    // Switch to English.
+    driver.click("#switch-lang").await;
+    assert_eq!(
+        driver.script("return document.documentElement.lang").await,
+        "en"
+    );
+    assert_eq!(driver.text("h1").await, "Registry");
+    assert_eq!(driver.text("#result-count").await, "2 results");
+
+    // Filter by sector, without JavaScript on our side: choose the option and submit.
+    driver.click("#sector option[value='shinkin']").await;
+    driver.click("#apply-filters").await;
+    assert_eq!(driver.text("#result-count").await, "1 results");
+    let rows = driver.find_all("#institutions tbody tr").await;
+    assert_eq!(rows.len(), 1);
+    assert!(driver
+        .text("#institutions tbody")
+        .await
+        .contains("Third Shinkin"));
+    driver.screenshot("registry.png").await;
+
+    // Another bureau's institution, by URL: refused as not found.
+    driver
+        .goto(&app.url(&format!("/registry/{}", app.other)))
+        .await;
+    assert_eq!(driver.text("h1").await, "Not found");
+    assert!(driver.text("main").await.contains("do not have access"));
+
+    driver.quit().await;
+}

@@ -1,0 +1,8 @@
+//! Integration tests of the web crate: a real server on port 0 over a fresh database.
+
+mod api;
+mod authz_matrix;
+mod browser;
+mod security;
+mod support;
+mod ui;
