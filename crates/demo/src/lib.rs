@@ -186,7 +186,7 @@ fn attributes(
     let (tier, prefecture) = match sector {
         MajorBank => (
             SizeTier::Large,
-            if index % 2 == 0 {
+            if index.is_multiple_of(2) {
                 Prefecture::Tokyo
             } else {
                 Prefecture::Osaka
@@ -201,7 +201,7 @@ fn attributes(
             Prefecture::Tokyo,
         ),
         RegionalBank => (
-            if index % 6 == 0 {
+            if index.is_multiple_of(6) {
                 SizeTier::Large
             } else {
                 SizeTier::Medium
@@ -209,7 +209,7 @@ fn attributes(
             Prefecture::ALL[index % Prefecture::ALL.len()],
         ),
         SecondRegionalBank => (
-            if index % 3 == 0 {
+            if index.is_multiple_of(3) {
                 SizeTier::Medium
             } else {
                 SizeTier::Small

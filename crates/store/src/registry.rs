@@ -370,30 +370,32 @@ impl Store {
     }
 
     pub async fn list_contacts(&self, organisation_id: i64) -> Result<Vec<Contact>> {
-        let rows: Vec<(
-            i64,
-            i64,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        )> = read!(self, |c| {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: i64,
+            organisation_id: i64,
+            name: String,
+            title: Option<String>,
+            email: Option<String>,
+            phone: Option<String>,
+        }
+        let rows: Vec<Row> = read!(self, |c| {
             sqlx::query_as(
-                "SELECT id, organisation_id, name, title, email, phone FROM contacts WHERE organisation_id = $1 ORDER BY id"
-            )
-            .bind(organisation_id)
-            .fetch_all(c)
-            .await
+            "SELECT id, organisation_id, name, title, email, phone FROM contacts WHERE organisation_id = $1 ORDER BY id"
+        )
+        .bind(organisation_id)
+        .fetch_all(c)
+        .await
         })?;
         Ok(rows
             .into_iter()
-            .map(|(id, organisation_id, name, title, email, phone)| Contact {
-                id,
-                organisation_id,
-                name,
-                title,
-                email,
-                phone,
+            .map(|r| Contact {
+                id: r.id,
+                organisation_id: r.organisation_id,
+                name: r.name,
+                title: r.title,
+                email: r.email,
+                phone: r.phone,
             })
             .collect())
     }

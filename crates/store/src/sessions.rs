@@ -25,7 +25,7 @@ pub fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ApiToken {
     pub id: i64,
     pub name: String,
@@ -164,34 +164,15 @@ impl Store {
     }
 
     pub async fn list_tokens(&self, account_id: i64) -> Result<Vec<ApiToken>> {
-        let rows: Vec<(
-            i64,
-            String,
-            String,
-            DateTime<Utc>,
-            DateTime<Utc>,
-            Option<DateTime<Utc>>,
-        )> = read!(self, |c| {
+        let tokens: Vec<ApiToken> = read!(self, |c| {
             sqlx::query_as(
-                "SELECT id, name, prefix, created_at, expires_at, revoked_at FROM api_tokens WHERE account_id = $1 ORDER BY id DESC"
-            )
-            .bind(account_id)
-            .fetch_all(c)
-            .await
+            "SELECT id, name, prefix, created_at, expires_at, revoked_at FROM api_tokens WHERE account_id = $1 ORDER BY id DESC"
+        )
+        .bind(account_id)
+        .fetch_all(c)
+        .await
         })?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, name, prefix, created_at, expires_at, revoked_at)| ApiToken {
-                    id,
-                    name,
-                    prefix,
-                    created_at,
-                    expires_at,
-                    revoked_at,
-                },
-            )
-            .collect())
+        Ok(tokens)
     }
 
     /// Revokes one of an account's tokens. `NotFound` when the token is not that account's.

@@ -11,7 +11,7 @@ pub const POSTGRES_ENV: &str = "MAMORI_TEST_POSTGRES_URL";
 pub struct TestDatabase {
     pub url: String,
     pub label: &'static str,
-    cleanup: Cleanup,
+    cleanup: Option<Cleanup>,
 }
 
 enum Cleanup {
@@ -43,7 +43,7 @@ impl TestDatabase {
         TestDatabase {
             url: format!("sqlite://{}", path.display()),
             label: "sqlite",
-            cleanup: Cleanup::File(dir),
+            cleanup: Some(Cleanup::File(dir)),
         }
     }
 
@@ -67,10 +67,10 @@ impl TestDatabase {
         Ok(Some(TestDatabase {
             url: replace_database(&admin_url, &db),
             label: "postgres",
-            cleanup: Cleanup::Postgres {
+            cleanup: Some(Cleanup::Postgres {
                 admin_url,
                 name: db,
-            },
+            }),
         }))
     }
 
@@ -88,12 +88,13 @@ impl TestDatabase {
     }
 
     /// Removes the database; call after closing every connection to it.
-    pub async fn drop_database(self) {
-        match self.cleanup {
-            Cleanup::File(dir) => {
+    pub async fn drop_database(mut self) {
+        match self.cleanup.take() {
+            None => {}
+            Some(Cleanup::File(dir)) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
-            Cleanup::Postgres { admin_url, name } => {
+            Some(Cleanup::Postgres { admin_url, name }) => {
                 if let Ok(admin) = PgPoolOptions::new()
                     .max_connections(1)
                     .connect(&admin_url)
@@ -105,6 +106,15 @@ impl TestDatabase {
                     admin.close().await;
                 }
             }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    /// Files go with the value; a PostgreSQL database needs `drop_database` (async).
+    fn drop(&mut self) {
+        if let Some(Cleanup::File(dir)) = &self.cleanup {
+            let _ = std::fs::remove_dir_all(dir);
         }
     }
 }

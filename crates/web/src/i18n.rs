@@ -148,6 +148,79 @@ mod tests {
         }
     }
 
+    /// Every literal key the code passes to `t`/`tf`, or names as a message key, exists.
+    #[test]
+    fn every_key_used_in_the_code_exists() {
+        // The web crate uses every kind of key; the libraries only name validation messages
+        // (their other dotted strings are audit action codes, not messages).
+        let roots = [
+            (concat!(env!("CARGO_MANIFEST_DIR"), "/src"), false),
+            (concat!(env!("CARGO_MANIFEST_DIR"), "/../domain/src"), true),
+            (concat!(env!("CARGO_MANIFEST_DIR"), "/../store/src"), true),
+        ];
+        let all_prefixes = [
+            "invalid.",
+            "notice.",
+            "error.",
+            "soon.",
+            "nav.",
+            "field.",
+            "login.",
+            "account.",
+            "registry.",
+            "import.",
+            "audit.",
+            "admin.",
+            "common.",
+            "list.",
+            "filter.",
+            "home.",
+            "layout.",
+            "lang.",
+            "form.",
+            "orgs.",
+            "csv.",
+        ];
+        let mut missing = Vec::new();
+        let mut stack: Vec<(std::path::PathBuf, bool)> = roots
+            .iter()
+            .map(|(p, lib)| (std::path::PathBuf::from(p), *lib))
+            .collect();
+        while let Some((path, library)) = stack.pop() {
+            if path.is_dir() {
+                for e in std::fs::read_dir(&path).unwrap() {
+                    stack.push((e.unwrap().path(), library));
+                }
+                continue;
+            }
+            let prefixes: &[&str] = if library {
+                &["invalid."]
+            } else {
+                &all_prefixes
+            };
+            if path.extension().and_then(|e| e.to_str()) != Some("rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for literal in text.split('"').skip(1).step_by(2) {
+                let is_key = prefixes.iter().any(|p| literal.starts_with(p))
+                    && literal.len() > 4
+                    && literal.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_'
+                    })
+                    && !literal.ends_with('.');
+                if is_key && (!EN.contains_key(literal) || !JA.contains_key(literal)) {
+                    missing.push(format!("{}: {literal}", path.display()));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "message keys without text:\n{}",
+            missing.join("\n")
+        );
+    }
+
     #[test]
     fn accept_language() {
         assert_eq!(

@@ -9,10 +9,13 @@ use std::fmt::Write;
 use std::sync::Mutex;
 use std::time::Instant;
 
+/// (method, route template, status).
+type RequestKey = (String, String, u16);
+
 #[derive(Default)]
 pub struct Metrics {
-    /// (method, route, status) → (count, seconds summed)
-    requests: Mutex<BTreeMap<(String, String, u16), (u64, f64)>>,
+    /// Requests seen and seconds spent answering them.
+    requests: Mutex<BTreeMap<RequestKey, (u64, f64)>>,
     started: Option<Instant>,
 }
 

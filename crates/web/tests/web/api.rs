@@ -211,6 +211,7 @@ async fn institutions_page_filter_and_sort() {
     assert_eq!(kinki["items"][0]["code"], "SK-OTHER");
     let search = get("/api/v1/institutions?q=third".into()).await;
     assert_eq!(search["total"], 1);
+    assert_eq!(search["items"][0]["id"], app.third);
     let desc = get("/api/v1/institutions?sort=code&order=desc".into()).await;
     assert_eq!(desc["items"][0]["code"], "SK-THIRD");
     // The Kanto bureau sees its own two.
