@@ -579,6 +579,7 @@ pub async fn seed(store: &Store, options: DemoOptions) -> Result<DemoSummary, De
         });
     }
     tx.commit().await?;
+    store.analyze().await?;
     Ok(DemoSummary {
         institutions: insts.len(),
         organisations: orgs.len(),

@@ -54,6 +54,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Apply pending schema migrations (they also run on every start).
     Migrate(DbArgs),
+    /// Manage the organisations that are not institutions (FSA, bureaus, ISAC, FISC, associations).
+    #[command(subcommand)]
+    Org(OrgCommand),
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -93,6 +96,33 @@ pub struct DemoArgs {
     /// Create the data and exit without serving.
     #[arg(long)]
     pub no_serve: bool,
+}
+
+#[derive(Subcommand)]
+pub enum OrgCommand {
+    /// Create an organisation, e.g. the operator's own, to attach the first administrator to.
+    Add(OrgAddArgs),
+    /// List the organisations that are not institutions.
+    List(ListArgs),
+}
+
+#[derive(Args)]
+pub struct OrgAddArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// operator, fsa, bureau, isac, fisc, association or government.
+    #[arg(long)]
+    pub kind: String,
+    /// A unique code, e.g. BUREAU-KANTO.
+    #[arg(long)]
+    pub code: String,
+    #[arg(long)]
+    pub name_ja: String,
+    #[arg(long)]
+    pub name_en: String,
+    /// For bureaus: the office (hokkaido, tohoku, kanto, ...).
+    #[arg(long)]
+    pub bureau: Option<String>,
 }
 
 #[derive(Subcommand)]

@@ -4,9 +4,11 @@ mod cli;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use cli::{AuditCommand, Cli, Command, DbArgs, OutputFormat, TokenCommand, UserCommand};
+use cli::{
+    AuditCommand, Cli, Command, DbArgs, OrgCommand, OutputFormat, TokenCommand, UserCommand,
+};
 use mamori_demo::{DemoOptions, DEMO_MARKER};
-use mamori_domain::Role;
+use mamori_domain::{Bureau, OrganisationKind, Role};
 use mamori_store::accounts::NewAccount;
 use mamori_store::{Actor, Backend, Store};
 use mamori_web::{AppState, WebConfig};
@@ -151,6 +153,7 @@ async fn run(cli: Cli, started: Instant) -> Result<std::process::ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Org(cmd) => org(cmd).await,
         Command::User(cmd) => user(cmd).await,
         Command::Token(cmd) => token(cmd).await,
         Command::Audit(AuditCommand::Verify(db)) => {
@@ -259,6 +262,60 @@ fn read_password(from_stdin: bool) -> Result<Option<String>> {
 
 fn generated_password() -> String {
     format!("mamori-{}", &mamori_store::sessions::random_secret()[..20])
+}
+
+async fn org(cmd: OrgCommand) -> Result<std::process::ExitCode> {
+    match cmd {
+        OrgCommand::Add(a) => {
+            let kind = OrganisationKind::from_code(&a.kind)
+                .filter(|k| *k != OrganisationKind::Institution)
+                .with_context(|| {
+                    format!("unknown kind {:?}; institutions are added through the registry (UI, API or CSV import)", a.kind)
+                })?;
+            let bureau = match a.bureau.as_deref() {
+                Some(b) => {
+                    Some(Bureau::from_code(b).with_context(|| format!("unknown bureau {b:?}"))?)
+                }
+                None if kind == OrganisationKind::Bureau => bail!("a bureau needs --bureau"),
+                None => None,
+            };
+            let mut v = mamori_domain::validation::Validator::default();
+            let code = v.text("code", &a.code, 32);
+            let name_ja = v.text("name_ja", &a.name_ja, 200);
+            let name_en = v.text("name_en", &a.name_en, 200);
+            if let Err(errs) = v.finish(()) {
+                return Err(describe_store_error(mamori_store::StoreError::Invalid(
+                    errs,
+                )));
+            }
+            let store = connect(&a.db).await?;
+            store
+                .create_organisation(
+                    &Actor::system("cli"),
+                    kind,
+                    &code,
+                    &name_ja,
+                    &name_en,
+                    bureau,
+                )
+                .await
+                .map_err(describe_store_error)?;
+            println!("Created {code}.");
+        }
+        OrgCommand::List(l) => {
+            let store = connect(&l.db).await?;
+            let orgs = store.list_organisations().await?;
+            match l.format {
+                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&orgs)?),
+                OutputFormat::Table => {
+                    for o in orgs {
+                        println!("{:<18} {:<12} {}", o.code, o.kind.code(), o.name_en);
+                    }
+                }
+            }
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 async fn user(cmd: UserCommand) -> Result<std::process::ExitCode> {

@@ -361,3 +361,70 @@ fn serve_answers_with_a_cli_token_and_isolates_tenants() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn a_new_deployment_is_bootstrapped_from_the_command_line() {
+    let db = TestDatabase::sqlite("cli-bootstrap");
+    let o = mamori(&[
+        "org",
+        "add",
+        "--database-url",
+        &db.url,
+        "--kind",
+        "operator",
+        "--code",
+        "OPS",
+        "--name-ja",
+        "運用",
+        "--name-en",
+        "Operations",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = mamori(&[
+        "org",
+        "add",
+        "--database-url",
+        &db.url,
+        "--kind",
+        "bureau",
+        "--code",
+        "B-X",
+        "--name-ja",
+        "局",
+        "--name-en",
+        "Bureau",
+    ]);
+    assert!(!o.status.success() && stderr(&o).contains("--bureau"));
+    let o = mamori(&[
+        "org",
+        "add",
+        "--database-url",
+        &db.url,
+        "--kind",
+        "institution",
+        "--code",
+        "I",
+        "--name-ja",
+        "銀行",
+        "--name-en",
+        "Bank",
+    ]);
+    assert!(!o.status.success());
+    let o = mamori(&[
+        "user",
+        "add",
+        "--database-url",
+        &db.url,
+        "--username",
+        "root-admin",
+        "--organisation",
+        "OPS",
+        "--role",
+        "system_admin",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("password"));
+    let o = mamori(&["org", "list", "--database-url", &db.url, "--format", "json"]);
+    let orgs: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(orgs[0]["code"], "OPS");
+}

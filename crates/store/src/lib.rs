@@ -238,6 +238,19 @@ impl Store {
         })
     }
 
+    /// Refreshes the query planner's statistics (after bulk loads such as the demo's).
+    pub async fn analyze(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite { write, .. } => {
+                sqlx::query("ANALYZE").execute(write).await?;
+            }
+            Pool::Postgres(pg) => {
+                sqlx::query("ANALYZE").execute(pg).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<()> {
         read!(self, |c| sqlx::query("SELECT 1")

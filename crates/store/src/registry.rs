@@ -30,6 +30,24 @@ struct OrganisationRow {
     updated_at: DateTime<Utc>,
 }
 
+/// Binds an institution's attributes as `$1`..`$10` in column order: code, name_ja, name_en,
+/// sector, size_tier, bureau, prefecture, group_name, isac_membership, require_totp.
+macro_rules! bind_institution {
+    ($query:expr, $input:expr) => {
+        $query
+            .bind(&$input.code)
+            .bind(&$input.name_ja)
+            .bind(&$input.name_en)
+            .bind($input.sector.code())
+            .bind($input.size_tier.code())
+            .bind($input.bureau.code())
+            .bind($input.prefecture.code())
+            .bind(&$input.group_name)
+            .bind($input.isac_membership.code())
+            .bind($input.require_totp)
+    };
+}
+
 const ORG_COLUMNS: &str = "id, kind, code, name_ja, name_en, sector, size_tier, bureau, prefecture, group_name, isac_membership, require_totp, created_at, updated_at";
 
 fn parse<T>(what: &str, value: Option<&str>, f: impl Fn(&str) -> Option<T>) -> Result<T> {
@@ -451,20 +469,13 @@ impl Tx {
         input: &InstitutionInput,
     ) -> Result<i64> {
         let now = Utc::now();
-        let id: i64 = on_tx!(self, |c| sqlx::query_scalar(
+        let id: i64 = on_tx!(self, |c| bind_institution!(
+            sqlx::query_scalar(
             "INSERT INTO organisations (kind, code, name_ja, name_en, sector, size_tier, bureau, prefecture, group_name, isac_membership, require_totp, created_at, updated_at) \
              VALUES ('institution', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id"
+            ),
+            input
         )
-        .bind(&input.code)
-        .bind(&input.name_ja)
-        .bind(&input.name_en)
-        .bind(input.sector.code())
-        .bind(input.size_tier.code())
-        .bind(input.bureau.code())
-        .bind(input.prefecture.code())
-        .bind(&input.group_name)
-        .bind(input.isac_membership.code())
-        .bind(input.require_totp)
         .bind(now)
         .fetch_one(c)
         .await)
@@ -532,20 +543,13 @@ impl Tx {
         if changes.is_empty() {
             return Ok(false);
         }
-        on_tx!(self, |c| sqlx::query(
+        on_tx!(self, |c| bind_institution!(
+            sqlx::query(
             "UPDATE organisations SET code = $1, name_ja = $2, name_en = $3, sector = $4, size_tier = $5, bureau = $6, \
              prefecture = $7, group_name = $8, isac_membership = $9, require_totp = $10, updated_at = $11 WHERE id = $12"
+            ),
+            input
         )
-        .bind(&input.code)
-        .bind(&input.name_ja)
-        .bind(&input.name_en)
-        .bind(input.sector.code())
-        .bind(input.size_tier.code())
-        .bind(input.bureau.code())
-        .bind(input.prefecture.code())
-        .bind(&input.group_name)
-        .bind(input.isac_membership.code())
-        .bind(input.require_totp)
         .bind(Utc::now())
         .bind(current.id)
         .execute(c)

@@ -19,7 +19,13 @@ macro_rules! conformance {
         async fn $name() {
             let dbs = TestDatabase::all(stringify!($name)).await.expect("create test database");
             if dbs.len() == 1 {
-                eprintln!("{}: PostgreSQL skipped ({} not set)", stringify!($name), mamori_store::testing::POSTGRES_ENV);
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "SKIPPED on PostgreSQL: {} ({} not set)",
+                    stringify!($name),
+                    mamori_store::testing::POSTGRES_ENV
+                );
             }
             for db in dbs {
                 let $store: Store = db.connect().await.expect("connect");

@@ -17,6 +17,7 @@ CREATE TABLE organisations (
     updated_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX organisations_kind_name ON organisations (kind, name_en, id);
+CREATE INDEX organisations_kind_name_ja ON organisations (kind, name_ja, id);
 CREATE INDEX organisations_kind_sector ON organisations (kind, sector, id);
 CREATE INDEX organisations_kind_bureau ON organisations (kind, bureau, id);
 
