@@ -461,18 +461,23 @@ pub async fn seed(store: &Store, options: DemoOptions) -> Result<DemoSummary, De
         tx.insert_organisation(&actor, *kind, code, ja, en, *bureau)
             .await?;
     }
-    let mut ids = Vec::with_capacity(insts.len());
-    for inst in &insts {
-        let id = tx.insert_institution(&actor, inst).await?;
-        let contact = ContactInput {
-            name: "情報セキュリティ統括責任者 / CISO office".into(),
-            title: Some("CISO".into()),
-            email: Some(format!("ciso@{}.example", inst.code.to_lowercase())),
-            phone: Some(format!("03-0000-{:04}", id % 10_000)),
-        };
-        tx.insert_contact(&actor, id, &contact).await?;
-        ids.push(id);
-    }
+    let ids = tx.insert_institutions(&actor, &insts).await?;
+    let contacts: Vec<(i64, ContactInput)> = insts
+        .iter()
+        .zip(&ids)
+        .map(|(inst, id)| {
+            (
+                *id,
+                ContactInput {
+                    name: "情報セキュリティ統括責任者 / CISO office".into(),
+                    title: Some("CISO".into()),
+                    email: Some(format!("ciso@{}.example", inst.code.to_lowercase())),
+                    phone: Some(format!("03-0000-{:04}", id % 10_000)),
+                },
+            )
+        })
+        .collect();
+    tx.insert_contacts(&actor, &contacts).await?;
     tx.commit().await?;
 
     // One account for every role. Institution accounts go to a Kanto regional bank and a

@@ -1,6 +1,6 @@
 //! Writing, browsing and verifying the audit trail.
 
-use crate::sql::{bind_args, Arg, Cursor, Sql};
+use crate::sql::{bind_args, Arg, Cursor, Sql, ROWS_PER_INSERT};
 use crate::{on_tx, read, Page, PageRequest, Result, Store, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
@@ -81,70 +81,96 @@ impl From<AuditRow> for AuditRecord {
 const COLUMNS: &str = "seq, at, actor_account_id, actor, organisation_id, action, object_type, object_id, changes, prev_hash, hash";
 
 impl Tx {
-    /// Appends an audit record inside this transaction. The head row is claimed with an
-    /// UPDATE first, which serialises concurrent writers on both backends, so the chain never
-    /// forks.
+    /// Appends an audit record inside this transaction.
     pub async fn audit(&mut self, event: AuditEvent<'_>) -> Result<AuditRecord> {
-        let (seq, prev_hash): (i64, String) = on_tx!(self, |c| sqlx::query_as(
-            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash"
+        let mut records = self.audit_many(vec![event]).await?;
+        records
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt("no audit record written".into()))
+    }
+
+    /// Appends audit records, in order, inside this transaction. The head row is claimed
+    /// first with an UPDATE, which serialises concurrent writers on both backends so that the
+    /// chain never forks; the records are then chained in memory and written in bulk.
+    pub async fn audit_many(&mut self, events: Vec<AuditEvent<'_>>) -> Result<Vec<AuditRecord>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let n = events.len() as i64;
+        let (last, mut prev_hash): (i64, String) = on_tx!(self, |c| sqlx::query_as(
+            "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash"
         )
+        .bind(n)
         .fetch_one(c)
         .await)?;
         let at = audit_time(Utc::now());
-        let changes = event.changes.to_string();
-        let hash = chain_hash(
-            &prev_hash,
-            seq,
-            at,
-            event.actor.account_id,
-            &event.actor.name,
-            event.organisation_id,
-            event.action,
-            event.object_type,
-            &event.object_id,
-            &changes,
-        );
-        let record = AuditRecord {
-            seq,
-            at,
-            actor_account_id: event.actor.account_id,
-            actor: event.actor.name.clone(),
-            organisation_id: event.organisation_id,
-            action: event.action.to_string(),
-            object_type: event.object_type.to_string(),
-            object_id: event.object_id,
-            changes,
-            prev_hash,
-            hash,
-        };
-        on_tx!(self, |c| {
-            sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor_account_id, actor, organisation_id, action, object_type, object_id, changes, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-        )
-        .bind(record.seq)
-        .bind(record.at)
-        .bind(record.actor_account_id)
-        .bind(&record.actor)
-        .bind(record.organisation_id)
-        .bind(&record.action)
-        .bind(&record.object_type)
-        .bind(&record.object_id)
-        .bind(&record.changes)
-        .bind(&record.prev_hash)
-        .bind(&record.hash)
-        .execute(c)
-        .await.map(|r| r.rows_affected())
-        })?;
+        let mut records = Vec::with_capacity(events.len());
+        for (i, event) in events.into_iter().enumerate() {
+            let seq = last - n + 1 + i as i64;
+            let changes = event.changes.to_string();
+            let hash = chain_hash(
+                &prev_hash,
+                seq,
+                at,
+                event.actor.account_id,
+                &event.actor.name,
+                event.organisation_id,
+                event.action,
+                event.object_type,
+                &event.object_id,
+                &changes,
+            );
+            records.push(AuditRecord {
+                seq,
+                at,
+                actor_account_id: event.actor.account_id,
+                actor: event.actor.name.clone(),
+                organisation_id: event.organisation_id,
+                action: event.action.to_string(),
+                object_type: event.object_type.to_string(),
+                object_id: event.object_id,
+                changes,
+                prev_hash: std::mem::replace(&mut prev_hash, hash.clone()),
+                hash,
+            });
+        }
+        for chunk in records.chunks(ROWS_PER_INSERT) {
+            let mut sql = Sql::new(
+                self.backend,
+                &format!("INSERT INTO audit_log ({COLUMNS}) VALUES "),
+            );
+            for (i, r) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.row(vec![
+                    Arg::I64(r.seq),
+                    Arg::Time(r.at),
+                    Arg::OptI64(r.actor_account_id),
+                    Arg::Text(r.actor.clone()),
+                    Arg::OptI64(r.organisation_id),
+                    Arg::Text(r.action.clone()),
+                    Arg::Text(r.object_type.clone()),
+                    Arg::Text(r.object_id.clone()),
+                    Arg::Text(r.changes.clone()),
+                    Arg::Text(r.prev_hash.clone()),
+                    Arg::Text(r.hash.clone()),
+                ]);
+            }
+            on_tx!(self, |c| bind_args!(sqlx::query(&sql.text), sql.args)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()))?;
+        }
         on_tx!(self, |c| sqlx::query(
             "UPDATE audit_head SET hash = $1 WHERE id = 1"
         )
-        .bind(&record.hash)
+        .bind(&prev_hash)
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
         self.audited = true;
-        Ok(record)
+        Ok(records)
     }
 }
 

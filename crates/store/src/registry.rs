@@ -1,7 +1,7 @@
 //! The registry: institutions, the other organisations, and contacts.
 
 use crate::audit::{invalid_cursor, AuditEvent};
-use crate::sql::{bind_args, Arg, Cursor, Sql};
+use crate::sql::{bind_args, Arg, Cursor, Sql, ROWS_PER_INSERT};
 use crate::{conflict_on, on_tx, read, Actor, Page, PageRequest, Result, Store, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use mamori_domain::institution::{ContactInput, InstitutionInput};
@@ -333,23 +333,35 @@ impl Store {
         rows: &[InstitutionInput],
     ) -> Result<ImportSummary> {
         let mut tx = self.begin().await?;
+        let mut existing: std::collections::HashMap<String, OrganisationRow> =
+            std::collections::HashMap::new();
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let mut sql = Sql::new(
+                self.backend(),
+                &format!("SELECT {ORG_COLUMNS} FROM organisations WHERE code IN ("),
+            );
+            for (i, r) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.text_arg(r.code.clone());
+            }
+            sql.push(")");
+            let found: Vec<OrganisationRow> =
+                on_tx!(tx, |c| bind_args!(sqlx::query_as(&sql.text), sql.args)
+                    .fetch_all(c)
+                    .await)?;
+            existing.extend(found.into_iter().map(|r| (r.code.clone(), r)));
+        }
+        if existing.values().any(|r| r.kind != "institution") {
+            tx.rollback().await?;
+            return Err(StoreError::Conflict { field: "code" });
+        }
         let mut summary = ImportSummary::default();
+        let mut new = Vec::new();
         for input in rows {
-            let existing: Option<OrganisationRow> = on_tx!(tx, |c| sqlx::query_as(&format!(
-                "SELECT {ORG_COLUMNS} FROM organisations WHERE code = $1"
-            ))
-            .bind(&input.code)
-            .fetch_optional(c)
-            .await)?;
-            match existing {
-                None => {
-                    tx.insert_institution(actor, input).await?;
-                    summary.created += 1;
-                }
-                Some(row) if row.kind != "institution" => {
-                    tx.rollback().await?;
-                    return Err(StoreError::Conflict { field: "code" });
-                }
+            match existing.remove(&input.code) {
+                None => new.push(input.clone()),
                 Some(row) => {
                     let current = Institution::try_from(row)?;
                     if tx.update_institution(actor, &current, input).await? {
@@ -360,6 +372,7 @@ impl Store {
                 }
             }
         }
+        summary.created = tx.insert_institutions(actor, &new).await?.len();
         if summary.created + summary.updated == 0 {
             // Nothing changed: nothing to audit, nothing to commit.
             tx.rollback().await?;
@@ -468,33 +481,84 @@ impl Tx {
         actor: &Actor,
         input: &InstitutionInput,
     ) -> Result<i64> {
+        let ids = self
+            .insert_institutions(actor, std::slice::from_ref(input))
+            .await?;
+        ids.first()
+            .copied()
+            .ok_or_else(|| StoreError::Corrupt("insert returned no id".into()))
+    }
+
+    /// Inserts institutions with multi-row statements, one audit record each; returns their
+    /// ids in input order.
+    pub async fn insert_institutions(
+        &mut self,
+        actor: &Actor,
+        inputs: &[InstitutionInput],
+    ) -> Result<Vec<i64>> {
         let now = Utc::now();
-        let id: i64 = on_tx!(self, |c| bind_institution!(
-            sqlx::query_scalar(
-            "INSERT INTO organisations (kind, code, name_ja, name_en, sector, size_tier, bureau, prefecture, group_name, isac_membership, require_totp, created_at, updated_at) \
-             VALUES ('institution', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id"
-            ),
-            input
-        )
-        .bind(now)
-        .fetch_one(c)
-        .await)
-        .map_err(conflict_on("code"))?;
-        self.audit(AuditEvent {
-            actor,
-            organisation_id: Some(id),
-            action: "institution.create",
-            object_type: "institution",
-            object_id: id.to_string(),
-            changes: json!({
-                "code": input.code, "name_ja": input.name_ja, "name_en": input.name_en,
-                "sector": input.sector, "size_tier": input.size_tier, "bureau": input.bureau,
-                "prefecture": input.prefecture, "group_name": input.group_name,
-                "isac_membership": input.isac_membership, "require_totp": input.require_totp,
-            }),
-        })
-        .await?;
-        Ok(id)
+        let mut ids = Vec::with_capacity(inputs.len());
+        for chunk in inputs.chunks(ROWS_PER_INSERT) {
+            let mut sql = Sql::new(
+                self.backend,
+                "INSERT INTO organisations (kind, code, name_ja, name_en, sector, size_tier, bureau, prefecture, \
+                 group_name, isac_membership, require_totp, created_at, updated_at) VALUES ",
+            );
+            for (i, input) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.row(vec![
+                    Arg::Text("institution".into()),
+                    Arg::Text(input.code.clone()),
+                    Arg::Text(input.name_ja.clone()),
+                    Arg::Text(input.name_en.clone()),
+                    Arg::Text(input.sector.code().into()),
+                    Arg::Text(input.size_tier.code().into()),
+                    Arg::Text(input.bureau.code().into()),
+                    Arg::Text(input.prefecture.code().into()),
+                    Arg::OptText(input.group_name.clone()),
+                    Arg::Text(input.isac_membership.code().into()),
+                    Arg::Bool(input.require_totp),
+                    Arg::Time(now),
+                    Arg::Time(now),
+                ]);
+            }
+            sql.push(" RETURNING id, code");
+            // RETURNING order is not guaranteed on SQLite: match rows back by code.
+            let rows: Vec<(i64, String)> =
+                on_tx!(self, |c| bind_args!(sqlx::query_as(&sql.text), sql.args)
+                    .fetch_all(c)
+                    .await)
+                .map_err(conflict_on("code"))?;
+            let by_code: std::collections::HashMap<String, i64> =
+                rows.into_iter().map(|(id, code)| (code, id)).collect();
+            for input in chunk {
+                let id = by_code.get(&input.code).copied().ok_or_else(|| {
+                    StoreError::Corrupt(format!("no id returned for {}", input.code))
+                })?;
+                ids.push(id);
+            }
+        }
+        let events = inputs
+            .iter()
+            .zip(&ids)
+            .map(|(input, id)| AuditEvent {
+                actor,
+                organisation_id: Some(*id),
+                action: "institution.create",
+                object_type: "institution",
+                object_id: id.to_string(),
+                changes: json!({
+                    "code": input.code, "name_ja": input.name_ja, "name_en": input.name_en,
+                    "sector": input.sector, "size_tier": input.size_tier, "bureau": input.bureau,
+                    "prefecture": input.prefecture, "group_name": input.group_name,
+                    "isac_membership": input.isac_membership, "require_totp": input.require_totp,
+                }),
+            })
+            .collect();
+        self.audit_many(events).await?;
+        Ok(ids)
     }
 
     /// Returns whether anything changed. Unchanged input writes nothing and audits nothing.
@@ -608,28 +672,66 @@ impl Tx {
         organisation_id: i64,
         input: &ContactInput,
     ) -> Result<i64> {
-        let id: i64 = on_tx!(self, |c| {
-            sqlx::query_scalar(
-            "INSERT INTO contacts (organisation_id, name, title, email, phone, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
-        )
-        .bind(organisation_id)
-        .bind(&input.name)
-        .bind(&input.title)
-        .bind(&input.email)
-        .bind(&input.phone)
-        .bind(Utc::now())
-        .fetch_one(c)
-        .await
-        })?;
-        self.audit(AuditEvent {
-            actor,
-            organisation_id: Some(organisation_id),
-            action: "contact.create",
-            object_type: "contact",
-            object_id: id.to_string(),
-            changes: json!({"name": input.name, "title": input.title, "email": input.email, "phone": input.phone}),
-        })
-        .await?;
-        Ok(id)
+        let ids = self
+            .insert_contacts(actor, &[(organisation_id, input.clone())])
+            .await?;
+        ids.first()
+            .copied()
+            .ok_or_else(|| StoreError::Corrupt("insert returned no id".into()))
+    }
+
+    /// Inserts contacts with multi-row statements, one audit record each; returns their ids
+    /// in input order.
+    pub async fn insert_contacts(
+        &mut self,
+        actor: &Actor,
+        contacts: &[(i64, ContactInput)],
+    ) -> Result<Vec<i64>> {
+        let now = Utc::now();
+        let mut ids = Vec::with_capacity(contacts.len());
+        for chunk in contacts.chunks(ROWS_PER_INSERT) {
+            let mut sql = Sql::new(
+                self.backend,
+                "INSERT INTO contacts (organisation_id, name, title, email, phone, created_at) VALUES ",
+            );
+            for (i, (org, c)) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.row(vec![
+                    Arg::I64(*org),
+                    Arg::Text(c.name.clone()),
+                    Arg::OptText(c.title.clone()),
+                    Arg::OptText(c.email.clone()),
+                    Arg::OptText(c.phone.clone()),
+                    Arg::Time(now),
+                ]);
+            }
+            // Both backends draw ids from one increasing sequence row by row, in VALUES order,
+            // so sorting them restores the order of the rows.
+            sql.push(" RETURNING id");
+            let mut rows: Vec<i64> = on_tx!(self, |c| bind_args!(
+                sqlx::query_scalar(&sql.text),
+                sql.args
+            )
+            .fetch_all(c)
+            .await)?;
+            rows.sort_unstable();
+            ids.extend(rows);
+        }
+        let events = contacts
+            .iter()
+            .zip(&ids)
+            .map(|((org, c), id)| AuditEvent {
+                actor,
+                organisation_id: Some(*org),
+                action: "contact.create",
+                object_type: "contact",
+                object_id: id.to_string(),
+                changes: json!({"name": c.name, "title": c.title, "email": c.email, "phone": c.phone}),
+            })
+            .collect();
+        self.audit_many(events).await?;
+        Ok(ids)
     }
 }

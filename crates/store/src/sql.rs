@@ -7,10 +7,18 @@ use serde::Serialize;
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {
     I64(i64),
+    OptI64(Option<i64>),
     Text(String),
+    OptText(Option<String>),
+    Bool(bool),
+    Time(chrono::DateTime<chrono::Utc>),
 }
 
 /// SQL text with numbered placeholders (`$1`, `$2`, ...), which both backends accept.
+/// Rows per multi-row `INSERT`: well under both backends' limits on bound parameters
+/// (SQLite 32,766; PostgreSQL 65,535) for our widest table.
+pub(crate) const ROWS_PER_INSERT: usize = 400;
+
 #[derive(Debug)]
 pub(crate) struct Sql {
     pub text: String,
@@ -38,6 +46,18 @@ impl Sql {
         let n = self.args.len();
         self.text.push_str(&format!("${n}"));
         self
+    }
+
+    /// Appends `(p1, p2, ...)`: one row of a multi-row `VALUES`.
+    pub fn row(&mut self, values: Vec<Arg>) -> &mut Self {
+        self.push("(");
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.arg(v);
+        }
+        self.push(")")
     }
 
     pub fn text_arg(&mut self, s: impl Into<String>) -> &mut Self {
@@ -120,7 +140,11 @@ macro_rules! bind_args {
         for a in $args.iter() {
             q = match a {
                 $crate::sql::Arg::I64(v) => q.bind(*v),
+                $crate::sql::Arg::OptI64(v) => q.bind(*v),
                 $crate::sql::Arg::Text(s) => q.bind(s.clone()),
+                $crate::sql::Arg::OptText(s) => q.bind(s.clone()),
+                $crate::sql::Arg::Bool(b) => q.bind(*b),
+                $crate::sql::Arg::Time(t) => q.bind(*t),
             };
         }
         q

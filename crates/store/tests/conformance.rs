@@ -777,3 +777,58 @@ conformance!(
 async fn tamper(store: &Store, sql: &str) {
     store.execute_raw_for_tests(sql).await.unwrap();
 }
+
+conformance!(
+    bulk_inserts_keep_input_order_across_chunks,
+    |store, label| {
+        let inputs: Vec<InstitutionInput> = (0..905)
+            .map(|n| {
+                inst(
+                    &format!("BK-{:04}", (n * 7919) % 10_000),
+                    &format!("Bulk {n}"),
+                    Sector::Securities,
+                    Prefecture::Tokyo,
+                )
+            })
+            .collect();
+        let mut tx = store.begin().await.unwrap();
+        let ids = tx.insert_institutions(&actor(), &inputs).await.unwrap();
+        let contacts: Vec<(i64, ContactInput)> = ids
+            .iter()
+            .map(|id| {
+                (
+                    *id,
+                    ContactInput {
+                        name: format!("contact of {id}"),
+                        title: None,
+                        email: None,
+                        phone: None,
+                    },
+                )
+            })
+            .collect();
+        let contact_ids = tx.insert_contacts(&actor(), &contacts).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(ids.len(), 905, "{label}");
+        for (input, id) in inputs.iter().zip(&ids).step_by(97) {
+            let got = store
+                .get_institution(InstitutionScope::All, *id)
+                .await
+                .unwrap();
+            assert_eq!(
+                got.code, input.code,
+                "{label}: id {id} maps to the wrong row"
+            );
+        }
+        for ((org, _), cid) in contacts.iter().zip(&contact_ids).step_by(101) {
+            let cs = store.list_contacts(*org).await.unwrap();
+            assert_eq!(cs[0].id, *cid, "{label}");
+            assert_eq!(cs[0].name, format!("contact of {org}"));
+        }
+        assert_eq!(
+            store.verify_audit().await.unwrap().unwrap(),
+            905 * 2,
+            "{label}"
+        );
+    }
+);
