@@ -624,18 +624,7 @@ mod tests {
     #[test]
     fn generated_records_pass_the_registry_validation() {
         for i in institutions(DemoOptions::default()) {
-            let fields = mamori_domain::InstitutionFields {
-                code: i.code.clone(),
-                name_ja: i.name_ja.clone(),
-                name_en: i.name_en.clone(),
-                sector: i.sector.code().into(),
-                size_tier: i.size_tier.code().into(),
-                bureau: i.bureau.code().into(),
-                prefecture: i.prefecture.code().into(),
-                group_name: i.group_name.clone(),
-                isac_membership: Some(i.isac_membership.code().into()),
-                require_totp: Some(false),
-            };
+            let fields = mamori_domain::InstitutionFields::from(&i);
             assert_eq!(fields.validate().as_ref(), Ok(&i));
         }
     }

@@ -30,6 +30,22 @@ pub struct Institution {
 }
 
 impl Institution {
+    /// The attributes that an edit form or a CSV row would carry.
+    pub fn input(&self) -> InstitutionInput {
+        InstitutionInput {
+            code: self.code.clone(),
+            name_ja: self.name_ja.clone(),
+            name_en: self.name_en.clone(),
+            sector: self.sector,
+            size_tier: self.size_tier,
+            bureau: self.bureau,
+            prefecture: self.prefecture,
+            group_name: self.group_name.clone(),
+            isac_membership: self.isac_membership,
+            require_totp: self.require_totp,
+        }
+    }
+
     pub fn policy_ref(&self) -> crate::policy::InstitutionRef {
         crate::policy::InstitutionRef {
             id: self.id,
@@ -150,8 +166,8 @@ impl InstitutionFields {
     }
 }
 
-impl From<&Institution> for InstitutionFields {
-    fn from(i: &Institution) -> Self {
+impl From<&InstitutionInput> for InstitutionFields {
+    fn from(i: &InstitutionInput) -> Self {
         InstitutionFields {
             code: i.code.clone(),
             name_ja: i.name_ja.clone(),
@@ -164,6 +180,12 @@ impl From<&Institution> for InstitutionFields {
             isac_membership: Some(i.isac_membership.code().into()),
             require_totp: Some(i.require_totp),
         }
+    }
+}
+
+impl From<&Institution> for InstitutionFields {
+    fn from(i: &Institution) -> Self {
+        InstitutionFields::from(&i.input())
     }
 }
 
