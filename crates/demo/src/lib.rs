@@ -21,7 +21,12 @@ pub const DEMO_MARKER: &str = "DEMO-OPERATOR";
 pub enum DemoError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("a shipped framework does not load: {0:?}")]
+    Framework(Vec<mamori_survey::FrameworkError>),
 }
+
+/// NIST's OSCAL catalog of CSF 2.0, shipped in `library/frameworks/`.
+const NIST_CSF: &str = include_str!("../../../library/frameworks/nist-csf-2.0.oscal.json");
 
 #[derive(Debug, Clone, Copy)]
 pub struct DemoOptions {
@@ -584,6 +589,15 @@ pub async fn seed(store: &Store, options: DemoOptions) -> Result<DemoSummary, De
         });
     }
     tx.commit().await?;
+
+    // The shipped framework library.
+    let csf =
+        mamori_survey::load("nist-csf-2.0.oscal.json", NIST_CSF).map_err(DemoError::Framework)?;
+    let csf = mamori_survey::Framework {
+        key: "nist-csf".into(),
+        ..csf
+    };
+    store.import_framework(&actor, &csf).await?;
     store.analyze().await?;
     Ok(DemoSummary {
         institutions: insts.len(),

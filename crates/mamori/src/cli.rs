@@ -57,6 +57,9 @@ pub enum Command {
     /// Manage the organisations that are not institutions (FSA, bureaus, ISAC, FISC, associations).
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Self-assessment frameworks: import (mamori YAML or OSCAL JSON/YAML) and list.
+    #[command(subcommand)]
+    Framework(FrameworkCommand),
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -96,6 +99,24 @@ pub struct DemoArgs {
     /// Create the data and exit without serving.
     #[arg(long)]
     pub no_serve: bool,
+}
+
+#[derive(Subcommand)]
+pub enum FrameworkCommand {
+    /// Import a framework file; the kind (mamori YAML, OSCAL catalog in JSON or YAML) is detected.
+    Import(FrameworkImportArgs),
+    /// List framework versions.
+    List(ListArgs),
+}
+
+#[derive(Args)]
+pub struct FrameworkImportArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    pub file: PathBuf,
+    /// For OSCAL catalogs: the framework key (default: derived from the catalog's title).
+    #[arg(long)]
+    pub key: Option<String>,
 }
 
 #[derive(Subcommand)]

@@ -5,7 +5,8 @@ mod cli;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use cli::{
-    AuditCommand, Cli, Command, DbArgs, OrgCommand, OutputFormat, TokenCommand, UserCommand,
+    AuditCommand, Cli, Command, DbArgs, FrameworkCommand, OrgCommand, OutputFormat, TokenCommand,
+    UserCommand,
 };
 use mamori_demo::{DemoOptions, DEMO_MARKER};
 use mamori_domain::{Bureau, OrganisationKind, Role};
@@ -154,6 +155,7 @@ async fn run(cli: Cli, started: Instant) -> Result<std::process::ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Org(cmd) => org(cmd).await,
+        Command::Framework(cmd) => framework(cmd).await,
         Command::User(cmd) => user(cmd).await,
         Command::Token(cmd) => token(cmd).await,
         Command::Audit(AuditCommand::Verify(db)) => {
@@ -262,6 +264,83 @@ fn read_password(from_stdin: bool) -> Result<Option<String>> {
 
 fn generated_password() -> String {
     format!("mamori-{}", &mamori_store::sessions::random_secret()[..20])
+}
+
+async fn framework(cmd: FrameworkCommand) -> Result<std::process::ExitCode> {
+    match cmd {
+        FrameworkCommand::Import(a) => {
+            const MAX_FILE: u64 = 20 * 1024 * 1024;
+            let meta = std::fs::metadata(&a.file)
+                .with_context(|| format!("cannot read {}", a.file.display()))?;
+            if meta.len() > MAX_FILE {
+                bail!("{} is larger than 20 MB", a.file.display());
+            }
+            let text = std::fs::read_to_string(&a.file)
+                .with_context(|| format!("cannot read {} as UTF-8 text", a.file.display()))?;
+            let name = a.file.display().to_string();
+            let mut framework = match mamori_survey::load(&name, &text) {
+                Ok(f) => f,
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{e}");
+                    }
+                    bail!(
+                        "{} has {} error(s); nothing was imported",
+                        name,
+                        errors.len()
+                    );
+                }
+            };
+            if let Some(key) = a.key {
+                if !key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    || key.is_empty()
+                {
+                    bail!("--key takes lowercase letters, digits and hyphens");
+                }
+                framework.key = key;
+            }
+            let store = connect(&a.db).await?;
+            match store.import_framework(&Actor::system("cli"), &framework).await {
+                Ok(mamori_store::frameworks::FrameworkImport::Created(id)) => println!(
+                    "Imported {} {} as framework {id}: {} items take an answer.",
+                    framework.key,
+                    framework.version,
+                    framework.assessable_items()
+                ),
+                Ok(mamori_store::frameworks::FrameworkImport::Unchanged(id)) => {
+                    println!("{} {} is already framework {id}; nothing changed.", framework.key, framework.version)
+                }
+                Err(mamori_store::StoreError::Conflict { .. }) => bail!(
+                    "{} {} already exists with different content; a version never changes, so give the edited file a new version",
+                    framework.key,
+                    framework.version
+                ),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        FrameworkCommand::List(l) => {
+            let store = connect(&l.db).await?;
+            let list = store.list_frameworks().await?;
+            match l.format {
+                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&list)?),
+                OutputFormat::Table => {
+                    println!(
+                        "{:<5} {:<22} {:<10} {:>6}  name",
+                        "id", "key", "version", "items"
+                    );
+                    for f in list {
+                        println!(
+                            "{:<5} {:<22} {:<10} {:>6}  {}",
+                            f.id, f.key, f.version, f.assessable_items, f.name
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 async fn org(cmd: OrgCommand) -> Result<std::process::ExitCode> {

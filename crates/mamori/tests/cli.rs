@@ -428,3 +428,67 @@ fn a_new_deployment_is_bootstrapped_from_the_command_line() {
     let orgs: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(orgs[0]["code"], "OPS");
 }
+
+#[test]
+fn frameworks_import_from_oscal_and_list_as_json() {
+    let db = TestDatabase::sqlite("cli-frameworks");
+    let csf = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../library/frameworks/nist-csf-2.0.oscal.json"
+    );
+    let o = mamori(&[
+        "framework",
+        "import",
+        csf,
+        "--database-url",
+        &db.url,
+        "--key",
+        "nist-csf",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("106 items"), "{}", stdout(&o));
+    let o = mamori(&[
+        "framework",
+        "import",
+        csf,
+        "--database-url",
+        &db.url,
+        "--key",
+        "nist-csf",
+    ]);
+    assert!(o.status.success() && stdout(&o).contains("nothing changed"));
+    let o = mamori(&[
+        "framework",
+        "list",
+        "--database-url",
+        &db.url,
+        "--format",
+        "json",
+    ]);
+    let list: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(list[0]["assessable_items"], 106);
+    assert!(
+        list[0]["id"].is_i64() && list[0]["name"].is_string() && list[0]["version"].is_string(),
+        "{list}"
+    );
+
+    let bad =
+        std::env::temp_dir().join(format!("mamori-bad-framework-{}.yaml", std::process::id()));
+    std::fs::write(&bad, "format: mamori-framework/1\nkey: x\nversion: '1'\nname: { en: X }\nitems:\n  - id: A\n    title: { en: A }\n    answer: { type: sometimes }\n").unwrap();
+    let o = mamori(&[
+        "framework",
+        "import",
+        bad.to_str().unwrap(),
+        "--database-url",
+        &db.url,
+    ]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains(":8:")
+            && err.contains("items[0].answer")
+            && err.contains("nothing was imported"),
+        "{err}"
+    );
+    let _ = std::fs::remove_file(&bad);
+}

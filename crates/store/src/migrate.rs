@@ -9,12 +9,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "frameworks",
+        sqlite: include_str!("../migrations/sqlite/0002_frameworks.sql"),
+        postgres: include_str!("../migrations/postgres/0002_frameworks.sql"),
+    },
+];
 
 impl Store {
     /// Applies every migration the database has not seen, each in its own transaction.

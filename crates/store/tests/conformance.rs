@@ -832,3 +832,44 @@ conformance!(
         );
     }
 );
+
+conformance!(framework_versions_are_immutable, |store, label| {
+    let text = include_str!("../../../library/frameworks/nist-csf-2.0.oscal.json");
+    let value: serde_yaml::Value = serde_json::from_str::<serde_json::Value>(text)
+        .map(|v| serde_yaml::to_value(v).unwrap())
+        .unwrap();
+    let csf = mamori_survey::oscal::import_with_key("csf.json", &value, Some("nist-csf")).unwrap();
+    use mamori_store::frameworks::FrameworkImport;
+    let first = store.import_framework(&actor(), &csf).await.unwrap();
+    let FrameworkImport::Created(id) = first else {
+        panic!("{label}: {first:?}")
+    };
+    assert_eq!(
+        store.import_framework(&actor(), &csf).await.unwrap(),
+        FrameworkImport::Unchanged(id)
+    );
+    let mut edited = csf.clone();
+    edited.items[0].title.en = "Governance".into();
+    assert!(
+        matches!(
+            store.import_framework(&actor(), &edited).await,
+            Err(StoreError::Conflict { field: "version" })
+        ),
+        "{label}"
+    );
+    edited.version = "1.2.1".into();
+    assert!(matches!(
+        store.import_framework(&actor(), &edited).await.unwrap(),
+        FrameworkImport::Created(_)
+    ));
+    let list = store.list_frameworks().await.unwrap();
+    assert_eq!(list.len(), 2, "{label}");
+    assert!(list
+        .iter()
+        .all(|f| f.assessable_items == 106 && f.key == "nist-csf"));
+    assert_eq!(
+        store.framework(id).await.unwrap(),
+        csf,
+        "{label}: the stored definition round-trips"
+    );
+});

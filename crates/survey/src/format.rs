@@ -48,14 +48,22 @@ pub fn parse(file: &str, text: &str) -> Result<Framework, Vec<FrameworkError>> {
             file,
             find_line(text, "format:"),
             "format",
-            &format!("unsupported format {:?}; this version reads {FORMAT_V1}", raw.format),
+            &format!(
+                "unsupported format {:?}; this version reads {FORMAT_V1}",
+                raw.format
+            ),
         )]);
     }
     let version = match &raw.version {
         serde_yaml::Value::String(s) => s.clone(),
         serde_yaml::Value::Number(n) => n.to_string(),
         _ => {
-            return Err(vec![err(file, find_line(text, "version:"), "version", "must be text, e.g. \"2024.1\"")]);
+            return Err(vec![err(
+                file,
+                find_line(text, "version:"),
+                "version",
+                "must be text, e.g. \"2024.1\"",
+            )]);
         }
     };
     let framework = Framework {
@@ -91,10 +99,21 @@ const YES_PARTIAL_NO: [&str; 4] = ["yes", "partial", "no", "not_applicable"];
 /// Every rule of a valid framework beyond its shape.
 pub fn check(file: &str, text: &str, f: &Framework) -> Result<(), Vec<FrameworkError>> {
     let mut errors = Vec::new();
-    let mut push = |line: Option<usize>, field: &str, message: &str| errors.push(err(file, line, field, message));
+    let mut push = |line: Option<usize>, field: &str, message: &str| {
+        errors.push(err(file, line, field, message))
+    };
 
-    if f.key.is_empty() || !f.key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-        push(find_line(text, "key:"), "key", "lowercase letters, digits and hyphens only");
+    if f.key.is_empty()
+        || !f
+            .key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        push(
+            find_line(text, "key:"),
+            "key",
+            "lowercase letters, digits and hyphens only",
+        );
     }
     if f.version.trim().is_empty() {
         push(find_line(text, "version:"), "version", "required");
@@ -103,7 +122,11 @@ pub fn check(file: &str, text: &str, f: &Framework) -> Result<(), Vec<FrameworkE
         push(find_line(text, "name:"), "name.en", "required");
     }
     if f.items.is_empty() {
-        push(find_line(text, "items:"), "items", "a framework needs at least one item");
+        push(
+            find_line(text, "items:"),
+            "items",
+            "a framework needs at least one item",
+        );
     }
 
     // Assessable items seen so far, with their answer type, for conditions.
@@ -122,64 +145,113 @@ pub fn check(file: &str, text: &str, f: &Framework) -> Result<(), Vec<FrameworkE
             push(line, &format!("{path}.title.en"), "required");
         }
         match (&item.answer, item.items.is_empty()) {
-            (Some(_), false) => push(line, &path, "an item is either a group (items) or a question (answer), not both"),
+            (Some(_), false) => push(
+                line,
+                &path,
+                "an item is either a group (items) or a question (answer), not both",
+            ),
             (None, true) => push(line, &path, "an item needs an answer type or child items"),
             _ => {}
         }
         if !(item.weight.is_finite() && item.weight >= 0.0) {
-            push(line, &format!("{path}.weight"), "must be a number of 0 or more");
+            push(
+                line,
+                &format!("{path}.weight"),
+                "must be a number of 0 or more",
+            );
         }
         if let Some(answer) = &item.answer {
             match answer {
                 AnswerType::SingleChoice { options } | AnswerType::MultipleChoice { options } => {
                     if options.len() < 2 {
-                        push(line, &format!("{path}.answer.options"), "a choice needs at least two options");
+                        push(
+                            line,
+                            &format!("{path}.answer.options"),
+                            "a choice needs at least two options",
+                        );
                     }
                     let mut ids = HashSet::new();
                     for o in options {
                         if !ids.insert(o.id.as_str()) {
-                            push(line, &format!("{path}.answer.options[{}]", o.id), "this option id is used twice");
+                            push(
+                                line,
+                                &format!("{path}.answer.options[{}]", o.id),
+                                "this option id is used twice",
+                            );
                         }
                         if o.score.is_some_and(|s| !(0.0..=1.0).contains(&s)) {
-                            push(line, &format!("{path}.answer.options[{}].score", o.id), "must be between 0 and 1");
+                            push(
+                                line,
+                                &format!("{path}.answer.options[{}].score", o.id),
+                                "must be between 0 and 1",
+                            );
                         }
                     }
                 }
-                AnswerType::Number { min: Some(a), max: Some(b), .. } if a > b => {
+                AnswerType::Number {
+                    min: Some(a),
+                    max: Some(b),
+                    ..
+                } if a > b => {
                     push(line, &format!("{path}.answer"), "min is greater than max");
                 }
                 AnswerType::MaturityLevel if f.levels.is_empty() => {
-                    push(line, &format!("{path}.answer"), "maturity_level needs the framework's `levels`");
+                    push(
+                        line,
+                        &format!("{path}.answer"),
+                        "maturity_level needs the framework's `levels`",
+                    );
                 }
                 _ => {}
             }
         }
         if let Some(cond) = &item.when {
             match earlier.get(cond.item.as_str()) {
-                None => push(line, &format!("{path}.when.item"), "must name an earlier question of this framework"),
+                None => push(
+                    line,
+                    &format!("{path}.when.item"),
+                    "must name an earlier question of this framework",
+                ),
                 Some(answer) => {
                     let allowed: Vec<String> = match answer {
-                        AnswerType::YesPartialNo => YES_PARTIAL_NO.iter().map(|s| s.to_string()).collect(),
-                        AnswerType::SingleChoice { options } | AnswerType::MultipleChoice { options } => {
+                        AnswerType::YesPartialNo => {
+                            YES_PARTIAL_NO.iter().map(|s| s.to_string()).collect()
+                        }
+                        AnswerType::SingleChoice { options }
+                        | AnswerType::MultipleChoice { options } => {
                             options.iter().map(|o| o.id.clone()).collect()
                         }
                         _ => Vec::new(),
                     };
                     if cond.is.is_empty() {
-                        push(line, &format!("{path}.when.is"), "list the answers that make this question apply");
+                        push(
+                            line,
+                            &format!("{path}.when.is"),
+                            "list the answers that make this question apply",
+                        );
                     }
                     for v in &cond.is {
                         if !allowed.contains(v) {
-                            push(line, &format!("{path}.when.is"), &format!("{v:?} is not a possible answer of {}", cond.item));
+                            push(
+                                line,
+                                &format!("{path}.when.is"),
+                                &format!("{v:?} is not a possible answer of {}", cond.item),
+                            );
                         }
                     }
                 }
             }
         }
         for m in &item.maps_to {
-            let ok = m.split_once(':').is_some_and(|(k, i)| !k.is_empty() && !i.is_empty());
+            let ok = m
+                .split_once(':')
+                .is_some_and(|(k, i)| !k.is_empty() && !i.is_empty());
             if !ok {
-                push(line, &format!("{path}.maps_to"), &format!("{m:?} is not framework-key:item-id"));
+                push(
+                    line,
+                    &format!("{path}.maps_to"),
+                    &format!("{m:?} is not framework-key:item-id"),
+                );
             }
         }
         if let Some(answer) = &item.answer {
@@ -240,7 +312,10 @@ items:
     #[test]
     fn rule_errors_name_the_item_and_its_line() {
         let bad = GOOD
-            .replace("when: { item: G-1, is: [yes, partial] }", "when: { item: G-1, is: [perhaps] }")
+            .replace(
+                "when: { item: G-1, is: [yes, partial] }",
+                "when: { item: G-1, is: [perhaps] }",
+            )
             .replace("id: G-2", "id: G-1");
         let errs = parse("tiny.yaml", &bad).unwrap_err();
         let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
@@ -248,12 +323,18 @@ items:
         assert!(text.iter().any(|t| t.contains("perhaps")), "{text:?}");
         assert!(errs.iter().all(|e| e.line.is_some()), "{text:?}");
         let unsupported = GOOD.replace("mamori-framework/1", "mamori-framework/9");
-        assert_eq!(parse("tiny.yaml", &unsupported).unwrap_err()[0].field, "format");
+        assert_eq!(
+            parse("tiny.yaml", &unsupported).unwrap_err()[0].field,
+            "format"
+        );
     }
 
     #[test]
     fn a_condition_must_point_backwards() {
-        let bad = GOOD.replace("when: { item: G-1, is: [yes, partial] }", "when: { item: G-3, is: [yes] }");
+        let bad = GOOD.replace(
+            "when: { item: G-1, is: [yes, partial] }",
+            "when: { item: G-3, is: [yes] }",
+        );
         let errs = parse("tiny.yaml", &bad).unwrap_err();
         assert!(errs[0].field.ends_with("when.item"), "{errs:?}");
     }

@@ -47,8 +47,12 @@ pub enum AnswerType {
         unit: Option<String>,
     },
     Date,
-    SingleChoice { options: Vec<Choice> },
-    MultipleChoice { options: Vec<Choice> },
+    SingleChoice {
+        options: Vec<Choice>,
+    },
+    MultipleChoice {
+        options: Vec<Choice>,
+    },
     Text,
 }
 
@@ -185,7 +189,10 @@ impl Framework {
 
     /// The number of items that take an answer.
     pub fn assessable_items(&self) -> usize {
-        self.walk().iter().filter(|(_, i)| i.is_assessable()).count()
+        self.walk()
+            .iter()
+            .filter(|(_, i)| i.is_assessable())
+            .count()
     }
 
     /// The number of items at each depth.

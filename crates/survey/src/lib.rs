@@ -39,7 +39,14 @@ pub fn load(file: &str, text: &str) -> Result<Framework, Vec<FrameworkError>> {
                 Ok(v) => v,
                 Err(e) => return Err(vec![err(file, None, "", &e.to_string())]),
             },
-            Err(e) => return Err(vec![err(file, Some(e.line()), "", &format!("not valid JSON: {e}"))]),
+            Err(e) => {
+                return Err(vec![err(
+                    file,
+                    Some(e.line()),
+                    "",
+                    &format!("not valid JSON: {e}"),
+                )])
+            }
         }
     } else {
         match serde_yaml::from_str(trimmed) {

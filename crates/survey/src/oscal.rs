@@ -13,7 +13,10 @@ fn str_at<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 fn seq<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key).and_then(Value::as_sequence).map(Vec::as_slice).unwrap_or(&[])
+    v.get(key)
+        .and_then(Value::as_sequence)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 fn withdrawn(v: &Value) -> bool {
@@ -33,7 +36,10 @@ fn prose(v: &Value, name: &str) -> Option<String> {
         }
     }
     let mut out = Vec::new();
-    for part in seq(v, "parts").iter().filter(|p| str_at(p, "name") == Some(name)) {
+    for part in seq(v, "parts")
+        .iter()
+        .filter(|p| str_at(p, "name") == Some(name))
+    {
         collect(part, &mut out);
     }
     (!out.is_empty()).then(|| out.join("\n"))
@@ -119,7 +125,9 @@ impl Importer<'_> {
             id: id.clone(),
             title: Text::en(str_at(v, "title").unwrap_or(&id)),
             question: None,
-            guidance: prose(v, "overview").or_else(|| prose(v, "statement")).map(|p| Text::en(&p)),
+            guidance: prose(v, "overview")
+                .or_else(|| prose(v, "statement"))
+                .map(|p| Text::en(&p)),
             answer: None,
             weight: 1.0,
             tier: None,
@@ -134,7 +142,8 @@ impl Importer<'_> {
         match str_at(v, "id") {
             Some(id) if !id.trim().is_empty() => Some(id.to_string()),
             _ => {
-                self.errors.push(err(self.file, None, path, "a group or control has no id"));
+                self.errors
+                    .push(err(self.file, None, path, "a group or control has no id"));
                 None
             }
         }
@@ -142,7 +151,11 @@ impl Importer<'_> {
 }
 
 /// Imports a catalog. `key` overrides the framework key (by default, a slug of the title).
-pub fn import_with_key(file: &str, value: &Value, key: Option<&str>) -> Result<Framework, Vec<FrameworkError>> {
+pub fn import_with_key(
+    file: &str,
+    value: &Value,
+    key: Option<&str>,
+) -> Result<Framework, Vec<FrameworkError>> {
     let Some(catalog) = value.get("catalog") else {
         return Err(vec![err(file, None, "catalog", "not an OSCAL catalog")]);
     };
@@ -154,10 +167,20 @@ pub fn import_with_key(file: &str, value: &Value, key: Option<&str>) -> Result<F
         errors: Vec::new(),
     };
     if title.is_none() {
-        importer.errors.push(err(file, None, "catalog.metadata.title", "required by OSCAL"));
+        importer.errors.push(err(
+            file,
+            None,
+            "catalog.metadata.title",
+            "required by OSCAL",
+        ));
     }
     if version.is_none() {
-        importer.errors.push(err(file, None, "catalog.metadata.version", "required by OSCAL"));
+        importer.errors.push(err(
+            file,
+            None,
+            "catalog.metadata.version",
+            "required by OSCAL",
+        ));
     }
     let mut items: Vec<Item> = seq(catalog, "groups")
         .iter()
@@ -169,7 +192,9 @@ pub fn import_with_key(file: &str, value: &Value, key: Option<&str>) -> Result<F
             .filter_map(|c| importer.control(c, "catalog.controls")),
     );
     let framework = Framework {
-        key: key.map(str::to_string).unwrap_or_else(|| slug(title.unwrap_or(""))),
+        key: key
+            .map(str::to_string)
+            .unwrap_or_else(|| slug(title.unwrap_or(""))),
         version: version.unwrap_or("").to_string(),
         name: Text::en(title.unwrap_or("")),
         description: None,
@@ -178,7 +203,12 @@ pub fn import_with_key(file: &str, value: &Value, key: Option<&str>) -> Result<F
         items,
     };
     if framework.assessable_items() == 0 {
-        importer.errors.push(err(file, None, "catalog", "the catalog has no (active) controls"));
+        importer.errors.push(err(
+            file,
+            None,
+            "catalog",
+            "the catalog has no (active) controls",
+        ));
     }
     if let Err(mut more) = crate::format::check(file, "", &framework) {
         importer.errors.append(&mut more);
@@ -200,7 +230,10 @@ mod tests {
 
     #[test]
     fn slugs() {
-        assert_eq!(slug("Electronic Version of NIST Cybersecurity Framework 2.0"), "electronic-version-of-nist-cybersecurity-framework-2-0");
+        assert_eq!(
+            slug("Electronic Version of NIST Cybersecurity Framework 2.0"),
+            "electronic-version-of-nist-cybersecurity-framework-2-0"
+        );
         assert_eq!(slug("  A--B  "), "a-b");
     }
 
@@ -235,6 +268,9 @@ catalog:
         let v: Value = serde_yaml::from_str("catalog: { groups: [] }").unwrap();
         let errs = import("bad.yaml", &v).unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
-        assert!(fields.contains(&"catalog.metadata.title") && fields.contains(&"catalog"), "{fields:?}");
+        assert!(
+            fields.contains(&"catalog.metadata.title") && fields.contains(&"catalog"),
+            "{fields:?}"
+        );
     }
 }

@@ -7,7 +7,11 @@ fn library(name: &str) -> String {
 
 #[test]
 fn nist_csf_2_from_nists_own_oscal_file_has_6_functions_22_categories_106_subcategories() {
-    let f = mamori_survey::load("nist-csf-2.0.oscal.json", &library("nist-csf-2.0.oscal.json")).unwrap();
+    let f = mamori_survey::load(
+        "nist-csf-2.0.oscal.json",
+        &library("nist-csf-2.0.oscal.json"),
+    )
+    .unwrap();
     assert_eq!(f.items_per_level(), vec![6, 22, 106]);
     assert_eq!(f.assessable_items(), 106);
     let ids: Vec<&str> = f.items.iter().map(|i| i.id.as_str()).collect();
