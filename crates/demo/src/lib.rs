@@ -25,8 +25,29 @@ pub enum DemoError {
     Framework(Vec<mamori_survey::FrameworkError>),
 }
 
-/// NIST's OSCAL catalog of CSF 2.0, shipped in `library/frameworks/`.
-const NIST_CSF: &str = include_str!("../../../library/frameworks/nist-csf-2.0.oscal.json");
+/// The framework library shipped in `library/frameworks/`.
+pub const LIBRARY: [(&str, &str); 5] = [
+    (
+        "nist-csf-2.0.oscal.json",
+        include_str!("../../../library/frameworks/nist-csf-2.0.oscal.json"),
+    ),
+    (
+        "fsa-baseline.yaml",
+        include_str!("../../../library/frameworks/fsa-baseline.yaml"),
+    ),
+    (
+        "g7-fundamental-elements.yaml",
+        include_str!("../../../library/frameworks/g7-fundamental-elements.yaml"),
+    ),
+    (
+        "g7-third-party.yaml",
+        include_str!("../../../library/frameworks/g7-third-party.yaml"),
+    ),
+    (
+        "g7-tlpt.yaml",
+        include_str!("../../../library/frameworks/g7-tlpt.yaml"),
+    ),
+];
 
 #[derive(Debug, Clone, Copy)]
 pub struct DemoOptions {

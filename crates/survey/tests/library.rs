@@ -38,3 +38,61 @@ fn files_of_neither_kind_are_refused_clearly() {
     let e = mamori_survey::load("x.json", "{ \"catalog\": ").unwrap_err();
     assert!(e[0].message.contains("JSON"), "{e:?}");
 }
+
+#[test]
+fn the_fsa_baseline_asks_every_point_of_the_brief_in_both_languages() {
+    let f = mamori_survey::load("fsa-baseline.yaml", &library("fsa-baseline.yaml")).unwrap();
+    assert_eq!(f.key, "fsa-baseline");
+    // One question per point in PRODUCT.md's "FSA baseline survey — what it must ask".
+    let points = [
+        "GOV-01", "GOV-02", "GOV-03", "GOV-04", "GOV-05", "GOV-06", "IDN-01", "IDN-02", "IDN-03",
+        "IDN-04", "IDN-05", "IDN-06", "IDN-07", "IDN-08", "IDN-09", "PRT-01", "PRT-02", "PRT-03",
+        "DET-01", "RSP-01", "RSP-02", "RSP-03", "RSP-04", "RSP-05", "TPR-01", "TPR-02", "TPR-03",
+        "SHR-01", "SHR-02",
+    ];
+    let walk = f.walk();
+    for p in points {
+        let (_, item) = walk
+            .iter()
+            .find(|(_, i)| i.id == p)
+            .unwrap_or_else(|| panic!("{p} missing"));
+        let q = item.question.as_ref().unwrap();
+        assert!(
+            q.ja.as_deref().is_some_and(|ja| !ja.is_empty()) && !q.en.is_empty(),
+            "{p} lacks a language"
+        );
+        assert!(item.tier.is_some(), "{p} has no tier");
+    }
+    assert_eq!(f.assessable_items(), points.len());
+    // Larger-institution measures are recommended, not basic.
+    for id in ["GOV-06", "IDN-08", "IDN-09"] {
+        let (_, item) = walk.iter().find(|(_, i)| i.id == id).unwrap();
+        assert_eq!(item.tier, Some(mamori_survey::Tier::Recommended), "{id}");
+    }
+}
+
+#[test]
+fn every_mapping_to_csf_names_a_real_subcategory() {
+    let csf = mamori_survey::load("csf", &library("nist-csf-2.0.oscal.json")).unwrap();
+    let ids: std::collections::HashSet<&str> =
+        csf.walk().into_iter().map(|(_, i)| i.id.as_str()).collect();
+    for file in [
+        "fsa-baseline.yaml",
+        "g7-fundamental-elements.yaml",
+        "g7-third-party.yaml",
+        "g7-tlpt.yaml",
+    ] {
+        let f = mamori_survey::load(file, &library(file)).unwrap_or_else(|e| panic!("{e:?}"));
+        for (_, item) in f.walk() {
+            for m in &item.maps_to {
+                let (key, id) = m.split_once(':').unwrap();
+                assert_eq!(key, "nist-csf", "{file} {}", item.id);
+                assert!(
+                    ids.contains(id),
+                    "{file} {} maps to {id}, which CSF 2.0 does not have",
+                    item.id
+                );
+            }
+        }
+    }
+}
