@@ -612,13 +612,13 @@ pub async fn seed(store: &Store, options: DemoOptions) -> Result<DemoSummary, De
     tx.commit().await?;
 
     // The shipped framework library.
-    let csf =
-        mamori_survey::load("nist-csf-2.0.oscal.json", NIST_CSF).map_err(DemoError::Framework)?;
-    let csf = mamori_survey::Framework {
-        key: "nist-csf".into(),
-        ..csf
-    };
-    store.import_framework(&actor, &csf).await?;
+    for (file, text) in LIBRARY {
+        let mut framework = mamori_survey::load(file, text).map_err(DemoError::Framework)?;
+        if file.ends_with(".oscal.json") {
+            framework.key = "nist-csf".into();
+        }
+        store.import_framework(&actor, &framework).await?;
+    }
     store.analyze().await?;
     Ok(DemoSummary {
         institutions: insts.len(),
