@@ -11,9 +11,11 @@
 //!
 //! [`load`] tells the two apart.
 
+pub mod answer;
 pub mod format;
 pub mod framework;
 pub mod oscal;
+pub mod scoring;
 
 pub use framework::{AnswerType, Applicability, Condition, Framework, Item, Text, Tier};
 
