@@ -72,6 +72,51 @@ pub fn institution_scope(p: &Principal) -> InstitutionScope {
     }
 }
 
+/// Whose survey answers a principal may read: supervisors their jurisdiction, institution
+/// staff their own. Answers are supervisory information: the ISAC, exercise controllers,
+/// council members and the system administrator do not see them.
+pub fn survey_scope(p: &Principal) -> InstitutionScope {
+    match p.role {
+        Role::FsaSupervisor => InstitutionScope::All,
+        Role::BureauSupervisor | Role::InstitutionAdmin | Role::InstitutionMember => {
+            institution_scope(p)
+        }
+        Role::SystemAdmin | Role::IsacAnalyst | Role::ExerciseController | Role::CouncilMember => {
+            InstitutionScope::Nothing
+        }
+    }
+}
+
+/// Actions on one institution's survey assignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssignmentAction {
+    Read,
+    /// Save answers and submit: the institution's own staff.
+    Answer,
+    /// Return, accept, extend the deadline: its supervisors.
+    Review,
+}
+
+pub fn check_assignment(
+    p: &Principal,
+    action: AssignmentAction,
+    inst: InstitutionRef,
+) -> Result<(), Denied> {
+    if !survey_scope(p).contains(inst) {
+        return Err(Denied::NotFound);
+    }
+    let allowed = match action {
+        AssignmentAction::Read => true,
+        AssignmentAction::Answer => p.role.is_institution_role(),
+        AssignmentAction::Review => matches!(p.role, Role::FsaSupervisor | Role::BureauSupervisor),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden)
+    }
+}
+
 /// Which audit records a principal may read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditScope {
@@ -116,6 +161,12 @@ pub enum Permission {
     ViewAudit,
     /// Manage accounts of every organisation.
     ManageAccounts,
+    /// See survey campaigns (an institution sees those it takes part in).
+    ViewSurveys,
+    /// Create and close campaigns.
+    ManageCampaigns,
+    /// Import frameworks into the library.
+    ManageFrameworks,
 }
 
 pub fn allows(p: &Principal, permission: Permission) -> bool {
@@ -126,6 +177,9 @@ pub fn allows(p: &Principal, permission: Permission) -> bool {
         Permission::ViewOrganisations => !p.role.is_institution_role(),
         Permission::ViewAudit => audit_scope(p) != AuditScope::Nothing,
         Permission::ManageAccounts => p.role == SystemAdmin,
+        Permission::ViewSurveys => survey_scope(p) != InstitutionScope::Nothing,
+        Permission::ManageCampaigns => p.role == FsaSupervisor,
+        Permission::ManageFrameworks => matches!(p.role, SystemAdmin | FsaSupervisor),
     }
 }
 
@@ -239,6 +293,43 @@ mod tests {
         let p = principal(Role::BureauSupervisor, 2, Some(Bureau::Fsa));
         assert_eq!(institution_scope(&p), InstitutionScope::Nothing);
         assert!(!allows(&p, Permission::ViewRegistry));
+    }
+
+    #[test]
+    fn survey_answers_are_for_supervisors_and_the_institution_itself() {
+        let member = principal(Role::InstitutionMember, 10, Some(Bureau::Kinki));
+        assert_eq!(
+            check_assignment(&member, AssignmentAction::Answer, IN_KINKI),
+            Ok(())
+        );
+        assert_eq!(
+            check_assignment(&member, AssignmentAction::Review, IN_KINKI),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            check_assignment(&member, AssignmentAction::Read, IN_KANTO),
+            Err(Denied::NotFound)
+        );
+        let kinki = principal(Role::BureauSupervisor, 2, Some(Bureau::Kinki));
+        assert_eq!(
+            check_assignment(&kinki, AssignmentAction::Review, IN_KINKI),
+            Ok(())
+        );
+        assert_eq!(
+            check_assignment(&kinki, AssignmentAction::Answer, IN_KINKI),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            check_assignment(&kinki, AssignmentAction::Review, IN_KANTO),
+            Err(Denied::NotFound)
+        );
+        let isac = principal(Role::IsacAnalyst, 3, None);
+        assert_eq!(
+            check_assignment(&isac, AssignmentAction::Read, IN_KINKI),
+            Err(Denied::NotFound)
+        );
+        let admin = principal(Role::SystemAdmin, 1, None);
+        assert!(!allows(&admin, Permission::ViewSurveys));
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! [`load`] tells the two apart.
 
 pub mod answer;
+pub mod assignment;
 pub mod format;
 pub mod framework;
 pub mod oscal;
