@@ -17,6 +17,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod backup;
+pub mod campaigns;
 pub mod frameworks;
 mod migrate;
 pub mod registry;

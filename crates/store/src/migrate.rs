@@ -22,6 +22,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_frameworks.sql"),
         postgres: include_str!("../migrations/postgres/0002_frameworks.sql"),
     },
+    Migration {
+        version: 3,
+        name: "campaigns",
+        sqlite: include_str!("../migrations/sqlite/0003_campaigns.sql"),
+        postgres: include_str!("../migrations/postgres/0003_campaigns.sql"),
+    },
 ];
 
 impl Store {

@@ -12,6 +12,7 @@ pub(crate) enum Arg {
     OptText(Option<String>),
     Bool(bool),
     Time(chrono::DateTime<chrono::Utc>),
+    Date(chrono::NaiveDate),
 }
 
 /// SQL text with numbered placeholders (`$1`, `$2`, ...), which both backends accept.
@@ -145,6 +146,7 @@ macro_rules! bind_args {
                 $crate::sql::Arg::OptText(s) => q.bind(s.clone()),
                 $crate::sql::Arg::Bool(b) => q.bind(*b),
                 $crate::sql::Arg::Time(t) => q.bind(*t),
+                $crate::sql::Arg::Date(d) => q.bind(*d),
             };
         }
         q

@@ -873,3 +873,167 @@ conformance!(framework_versions_are_immutable, |store, label| {
         "{label}: the stored definition round-trips"
     );
 });
+
+async fn tiny_framework(store: &Store) -> i64 {
+    let f = mamori_survey::format::parse(
+        "t.yaml",
+        "format: mamori-framework/1\nkey: t\nversion: '1'\nname: { en: T }\nitems:\n  - { id: Q1, title: { en: q1 }, answer: { type: yes_partial_no } }\n  - { id: Q2, title: { en: q2 }, answer: { type: yes_partial_no } }\n",
+    )
+    .unwrap();
+    match store.import_framework(&actor(), &f).await.unwrap() {
+        mamori_store::frameworks::FrameworkImport::Created(id)
+        | mamori_store::frameworks::FrameworkImport::Unchanged(id) => id,
+    }
+}
+
+conformance!(campaign_lifecycle_with_history, |store, label| {
+    use mamori_store::campaigns::{AnswerChange, AssignmentFilter, CampaignTarget, NewCampaign};
+    use mamori_survey::answer::AnswerValue;
+    use mamori_survey::assignment::{AssignmentStatus, Transition};
+    let (a, b) = seed_small(&store).await;
+    let framework_id = tiny_framework(&store).await;
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    let new = NewCampaign {
+        name: "Baseline 2025".into(),
+        framework_id,
+        instructions: None,
+        opens_on: day("2025-04-01"),
+        due_on: day("2025-06-30"),
+        target: CampaignTarget {
+            sectors: vec![Sector::RegionalBank],
+            ..Default::default()
+        },
+    };
+    let (campaign, n) = store.create_campaign(&actor(), &new).await.unwrap();
+    assert_eq!(n, 1, "{label}: only the regional bank is targeted");
+    let mut empty = new.clone();
+    empty.target.sectors = vec![Sector::FxBroker];
+    assert!(matches!(
+        store.create_campaign(&actor(), &empty).await,
+        Err(StoreError::Invalid(_))
+    ));
+    // Scope: the shinkin sees no campaign, the bank sees its one.
+    assert!(
+        store
+            .list_campaigns(InstitutionScope::Only(b))
+            .await
+            .unwrap()
+            .is_empty(),
+        "{label}"
+    );
+    assert_eq!(
+        store
+            .list_campaigns(InstitutionScope::Only(a))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let list = store
+        .list_assignments(
+            InstitutionScope::Only(a),
+            &AssignmentFilter {
+                campaign_id: Some(campaign.id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let asg = list[0].clone();
+    assert_eq!(asg.status.0, AssignmentStatus::NotStarted);
+    assert!(matches!(
+        store.assignment(InstitutionScope::Only(b), asg.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(asg.is_overdue(day("2025-07-01")) && !asg.is_overdue(day("2025-06-30")));
+
+    let yes = |item: &str, v: &str| AnswerChange {
+        item_id: item.into(),
+        value: AnswerValue::One(v.into()),
+        comment: None,
+    };
+    let inst = Actor::system("bank-staff");
+    let s = store
+        .transition_assignment(&inst, &asg, Transition::Save, &[yes("Q1", "yes")], None)
+        .await
+        .unwrap();
+    assert_eq!(s, AssignmentStatus::Draft);
+    // Saving the same answer again leaves no trace.
+    let before = store.verify_audit().await.unwrap().unwrap();
+    store
+        .transition_assignment(&inst, &asg, Transition::Save, &[yes("Q1", "yes")], None)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.verify_audit().await.unwrap().unwrap(),
+        before,
+        "{label}: an unchanged save was recorded"
+    );
+    // Accepting a draft is not a transition.
+    assert!(matches!(
+        store
+            .transition_assignment(&actor(), &asg, Transition::Accept, &[], None)
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    store
+        .transition_assignment(
+            &inst,
+            &asg,
+            Transition::Submit,
+            &[yes("Q2", "partial")],
+            None,
+        )
+        .await
+        .unwrap();
+    // Submitted answers are locked.
+    assert!(store
+        .transition_assignment(&inst, &asg, Transition::Save, &[yes("Q2", "no")], None)
+        .await
+        .is_err());
+    let s = store
+        .transition_assignment(&actor(), &asg, Transition::Return, &[], Some("Q2: explain"))
+        .await
+        .unwrap();
+    assert_eq!(s, AssignmentStatus::Returned);
+    store
+        .transition_assignment(&inst, &asg, Transition::Save, &[yes("Q2", "yes")], None)
+        .await
+        .unwrap();
+    store
+        .transition_assignment(&inst, &asg, Transition::Submit, &[], None)
+        .await
+        .unwrap();
+    let s = store
+        .transition_assignment(&actor(), &asg, Transition::Accept, &[], None)
+        .await
+        .unwrap();
+    assert_eq!(s, AssignmentStatus::Accepted);
+    let answers = store.answers(asg.id).await.unwrap();
+    assert_eq!(answers["Q2"].value, AnswerValue::One("yes".into()));
+    let events = store.assignment_events(asg.id).await.unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["save", "submit", "return", "save", "submit", "accept"],
+        "{label}"
+    );
+    // The first submission stays viewable as it was.
+    let first: serde_json::Value =
+        serde_json::from_str(events[1].snapshot.as_ref().unwrap()).unwrap();
+    assert_eq!(first["Q2"]["value"], "partial");
+    assert_eq!(events[2].comment.as_deref(), Some("Q2: explain"));
+    let progress = store
+        .campaign_progress(InstitutionScope::All, campaign.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        progress,
+        vec![(
+            Sector::RegionalBank,
+            Bureau::Kanto,
+            AssignmentStatus::Accepted,
+            1
+        )]
+    );
+});

@@ -1,0 +1,602 @@
+//! Survey campaigns, assignments, answers and their history.
+//!
+//! The rules of the lifecycle live in `mamori_survey::assignment`; who may act lives in the
+//! tenant policy; this module applies a transition inside one transaction, re-reading the
+//! current status there so that two reviewers cannot both act on the same submission.
+
+use crate::audit::AuditEvent;
+use crate::sql::{bind_args, Arg, Sql, ROWS_PER_INSERT};
+use crate::{on_tx, read, Actor, Result, Store, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use mamori_domain::policy::InstitutionScope;
+use mamori_domain::validation::FieldError;
+use mamori_domain::{Bureau, Sector, SizeTier};
+use mamori_survey::answer::AnswerValue;
+use mamori_survey::assignment::{next, AssignmentStatus, Transition};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
+
+/// Which institutions a campaign goes to. Every non-empty list narrows the population;
+/// `institutions` (registry codes), when given, names it outright.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignTarget {
+    #[serde(default)]
+    pub sectors: Vec<Sector>,
+    #[serde(default)]
+    pub bureaus: Vec<Bureau>,
+    #[serde(default)]
+    pub size_tiers: Vec<SizeTier>,
+    #[serde(default)]
+    pub institutions: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCampaign {
+    pub name: String,
+    pub framework_id: i64,
+    pub instructions: Option<String>,
+    pub opens_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub target: CampaignTarget,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Campaign {
+    pub id: i64,
+    pub name: String,
+    pub framework_id: i64,
+    pub framework_key: String,
+    pub framework_version: String,
+    pub instructions: Option<String>,
+    pub opens_on: NaiveDate,
+    pub due_on: NaiveDate,
+    /// `open` or `closed`.
+    pub status: String,
+    #[serde(skip)]
+    pub target: String,
+    pub created_at: DateTime<Utc>,
+}
+
+const CAMPAIGN_SELECT: &str = "SELECT c.id, c.name, c.framework_id, f.key AS framework_key, f.version AS framework_version, \
+    c.instructions, c.opens_on, c.due_on, c.status, c.target, c.created_at FROM campaigns c JOIN frameworks f ON f.id = c.framework_id";
+
+/// One institution's assignment, with what lists and policies need of the institution.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Assignment {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub campaign_name: String,
+    pub framework_id: i64,
+    pub institution_id: i64,
+    pub institution_code: String,
+    pub institution_name_en: String,
+    pub institution_name_ja: String,
+    #[sqlx(try_from = "String")]
+    pub sector: SectorCode,
+    #[sqlx(try_from = "String")]
+    pub size_tier: TierCode,
+    #[sqlx(try_from = "String")]
+    pub bureau: BureauCode,
+    #[sqlx(try_from = "String")]
+    pub status: StatusCode,
+    pub due_on: NaiveDate,
+    pub updated_at: DateTime<Utc>,
+}
+
+macro_rules! code_newtype {
+    ($name:ident, $inner:ty) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(pub $inner);
+        impl TryFrom<String> for $name {
+            type Error = StoreError;
+            fn try_from(s: String) -> Result<Self> {
+                <$inner>::from_code(&s)
+                    .map($name)
+                    .ok_or_else(|| StoreError::Corrupt(format!("{} = {s}", stringify!($name))))
+            }
+        }
+    };
+}
+code_newtype!(SectorCode, Sector);
+code_newtype!(TierCode, SizeTier);
+code_newtype!(BureauCode, Bureau);
+code_newtype!(StatusCode, AssignmentStatus);
+
+impl Assignment {
+    pub fn policy_ref(&self) -> mamori_domain::policy::InstitutionRef {
+        mamori_domain::policy::InstitutionRef {
+            id: self.institution_id,
+            bureau: self.bureau.0,
+        }
+    }
+
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        self.status.0.is_open_for_answers() && self.due_on < today
+    }
+}
+
+const ASSIGNMENT_SELECT: &str = "SELECT a.id, a.campaign_id, c.name AS campaign_name, c.framework_id, a.institution_id, \
+    o.code AS institution_code, o.name_en AS institution_name_en, o.name_ja AS institution_name_ja, o.sector, o.size_tier, o.bureau, \
+    a.status, a.due_on, a.updated_at FROM assignments a JOIN campaigns c ON c.id = a.campaign_id JOIN organisations o ON o.id = a.institution_id";
+
+/// A stored answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredAnswer {
+    pub value: AnswerValue,
+    pub comment: Option<String>,
+    pub answered_by: String,
+    pub answered_at: DateTime<Utc>,
+}
+
+/// A change to one answer, already validated against the framework.
+#[derive(Debug, Clone)]
+pub struct AnswerChange {
+    pub item_id: String,
+    pub value: AnswerValue,
+    pub comment: Option<String>,
+}
+
+/// One entry of an assignment's history.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AssignmentEvent {
+    pub id: i64,
+    pub action: String,
+    pub actor: String,
+    pub comment: Option<String>,
+    /// For submissions: the answers as submitted (JSON).
+    pub snapshot: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// Filters for assignment lists.
+#[derive(Debug, Clone, Default)]
+pub struct AssignmentFilter {
+    pub campaign_id: Option<i64>,
+    pub status: Option<AssignmentStatus>,
+    pub overdue_on: Option<NaiveDate>,
+}
+
+impl Store {
+    /// Creates a campaign and an assignment for every institution of its population.
+    pub async fn create_campaign(
+        &self,
+        actor: &Actor,
+        new: &NewCampaign,
+    ) -> Result<(Campaign, usize)> {
+        let mut errors = Vec::new();
+        if new.name.trim().is_empty() || new.name.chars().count() > 200 {
+            errors.push(FieldError::new("name", "invalid.required"));
+        }
+        if new.due_on < new.opens_on {
+            errors.push(FieldError::new("due_on", "invalid.due_before_open"));
+        }
+        let frameworks: Option<i64> = read!(self, |c| sqlx::query_scalar(
+            "SELECT id FROM frameworks WHERE id = $1"
+        )
+        .bind(new.framework_id)
+        .fetch_optional(c)
+        .await)?;
+        if frameworks.is_none() {
+            errors.push(FieldError::new("framework_id", "invalid.unknown_framework"));
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        let mut population = Sql::new(
+            self.backend(),
+            "SELECT id FROM organisations WHERE kind = 'institution'",
+        );
+        let any_of = |sql: &mut Sql, col: &str, values: Vec<String>| {
+            if !values.is_empty() {
+                sql.push(&format!(" AND {col} IN ("));
+                for (i, v) in values.into_iter().enumerate() {
+                    if i > 0 {
+                        sql.push(", ");
+                    }
+                    sql.text_arg(v);
+                }
+                sql.push(")");
+            }
+        };
+        let t = &new.target;
+        any_of(
+            &mut population,
+            "sector",
+            t.sectors.iter().map(|s| s.code().to_string()).collect(),
+        );
+        any_of(
+            &mut population,
+            "bureau",
+            t.bureaus.iter().map(|s| s.code().to_string()).collect(),
+        );
+        any_of(
+            &mut population,
+            "size_tier",
+            t.size_tiers.iter().map(|s| s.code().to_string()).collect(),
+        );
+        any_of(&mut population, "code", t.institutions.clone());
+        population.push(" ORDER BY id");
+        let institutions: Vec<i64> = read!(self, |c| bind_args!(
+            sqlx::query_scalar(&population.text),
+            population.args
+        )
+        .fetch_all(c)
+        .await)?;
+        if institutions.is_empty() {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "target",
+                "invalid.empty_population",
+            )]));
+        }
+        let target =
+            serde_json::to_string(t).map_err(|e| StoreError::Unsupported(e.to_string()))?;
+        let now = Utc::now();
+        let mut tx = self.begin().await?;
+        let id: i64 = on_tx!(tx, |c| {
+            sqlx::query_scalar(
+            "INSERT INTO campaigns (name, framework_id, instructions, opens_on, due_on, status, target, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8) RETURNING id"
+        )
+        .bind(new.name.trim())
+        .bind(new.framework_id)
+        .bind(&new.instructions)
+        .bind(new.opens_on)
+        .bind(new.due_on)
+        .bind(&target)
+        .bind(&actor.name)
+        .bind(now)
+        .fetch_one(c)
+        .await
+        })?;
+        for chunk in institutions.chunks(ROWS_PER_INSERT) {
+            let mut sql = Sql::new(self.backend(), "INSERT INTO assignments (campaign_id, institution_id, status, due_on, updated_at) VALUES ");
+            for (i, inst) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.row(vec![
+                    Arg::I64(id),
+                    Arg::I64(*inst),
+                    Arg::Text(AssignmentStatus::NotStarted.code().into()),
+                    Arg::Date(new.due_on),
+                    Arg::Time(now),
+                ]);
+            }
+            on_tx!(tx, |c| bind_args!(sqlx::query(&sql.text), sql.args)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()))?;
+        }
+        tx.audit(AuditEvent {
+            actor,
+            organisation_id: None,
+            action: "campaign.create",
+            object_type: "campaign",
+            object_id: id.to_string(),
+            changes: json!({"name": new.name.trim(), "framework_id": new.framework_id, "opens_on": new.opens_on,
+                "due_on": new.due_on, "target": t, "assignments": institutions.len()}),
+        })
+        .await?;
+        tx.commit().await?;
+        Ok((self.campaign(id).await?, institutions.len()))
+    }
+
+    pub async fn campaign(&self, id: i64) -> Result<Campaign> {
+        let sql = format!("{CAMPAIGN_SELECT} WHERE c.id = $1");
+        let row: Option<Campaign> = read!(self, |c| sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(c)
+            .await)?;
+        row.ok_or(StoreError::NotFound)
+    }
+
+    /// Campaigns in which the scope has at least one assignment (all campaigns for `All`).
+    pub async fn list_campaigns(&self, scope: InstitutionScope) -> Result<Vec<Campaign>> {
+        let mut sql = Sql::new(self.backend(), &format!("{CAMPAIGN_SELECT} WHERE 1 = 1"));
+        if scope != InstitutionScope::All {
+            sql.push(" AND EXISTS (SELECT 1 FROM assignments a JOIN organisations o ON o.id = a.institution_id WHERE a.campaign_id = c.id");
+            sql.institution_scope(scope, "o.id", "o.bureau");
+            sql.push(")");
+        }
+        sql.push(" ORDER BY c.id DESC");
+        let rows: Vec<Campaign> = read!(self, |c| bind_args!(sqlx::query_as(&sql.text), sql.args)
+            .fetch_all(c)
+            .await)?;
+        Ok(rows)
+    }
+
+    /// Assignments within `scope`, by institution code.
+    pub async fn list_assignments(
+        &self,
+        scope: InstitutionScope,
+        filter: &AssignmentFilter,
+    ) -> Result<Vec<Assignment>> {
+        let mut sql = Sql::new(self.backend(), &format!("{ASSIGNMENT_SELECT} WHERE 1 = 1"));
+        sql.institution_scope(scope, "o.id", "o.bureau");
+        if let Some(c) = filter.campaign_id {
+            sql.push(" AND a.campaign_id = ").arg(Arg::I64(c));
+        }
+        if let Some(s) = filter.status {
+            sql.push(" AND a.status = ").text_arg(s.code());
+        }
+        if let Some(today) = filter.overdue_on {
+            sql.push(" AND a.status IN ('not_started', 'draft', 'returned') AND a.due_on < ")
+                .arg(Arg::Date(today));
+        }
+        sql.push(" ORDER BY a.campaign_id DESC, o.code");
+        let rows: Vec<Assignment> =
+            read!(self, |c| bind_args!(sqlx::query_as(&sql.text), sql.args)
+                .fetch_all(c)
+                .await)?;
+        Ok(rows)
+    }
+
+    /// One assignment, or `NotFound` outside `scope`.
+    pub async fn assignment(&self, scope: InstitutionScope, id: i64) -> Result<Assignment> {
+        let mut sql = Sql::new(
+            self.backend(),
+            &format!("{ASSIGNMENT_SELECT} WHERE a.id = "),
+        );
+        sql.arg(Arg::I64(id));
+        sql.institution_scope(scope, "o.id", "o.bureau");
+        let row: Option<Assignment> =
+            read!(self, |c| bind_args!(sqlx::query_as(&sql.text), sql.args)
+                .fetch_optional(c)
+                .await)?;
+        row.ok_or(StoreError::NotFound)
+    }
+
+    /// Counts of assignments by (sector, bureau, status) within `scope`, for dashboards.
+    pub async fn campaign_progress(
+        &self,
+        scope: InstitutionScope,
+        campaign_id: i64,
+    ) -> Result<Vec<(Sector, Bureau, AssignmentStatus, i64)>> {
+        let mut sql = Sql::new(
+            self.backend(),
+            "SELECT o.sector, o.bureau, a.status, COUNT(*) FROM assignments a JOIN organisations o ON o.id = a.institution_id WHERE a.campaign_id = ",
+        );
+        sql.arg(Arg::I64(campaign_id));
+        sql.institution_scope(scope, "o.id", "o.bureau");
+        sql.push(" GROUP BY o.sector, o.bureau, a.status");
+        let rows: Vec<(String, String, String, i64)> =
+            read!(self, |c| bind_args!(sqlx::query_as(&sql.text), sql.args)
+                .fetch_all(c)
+                .await)?;
+        rows.into_iter()
+            .map(|(s, b, st, n)| {
+                Ok((
+                    Sector::from_code(&s).ok_or_else(|| StoreError::Corrupt(s.clone()))?,
+                    Bureau::from_code(&b).ok_or_else(|| StoreError::Corrupt(b.clone()))?,
+                    AssignmentStatus::from_code(&st)
+                        .ok_or_else(|| StoreError::Corrupt(st.clone()))?,
+                    n,
+                ))
+            })
+            .collect()
+    }
+
+    pub async fn answers(&self, assignment_id: i64) -> Result<BTreeMap<String, StoredAnswer>> {
+        let rows: Vec<(String, String, Option<String>, String, DateTime<Utc>)> = read!(
+            self,
+            |c| {
+                sqlx::query_as(
+            "SELECT item_id, value, comment, answered_by, answered_at FROM answers WHERE assignment_id = $1"
+        )
+        .bind(assignment_id)
+        .fetch_all(c)
+        .await
+            }
+        )?;
+        rows.into_iter()
+            .map(|(item, value, comment, answered_by, answered_at)| {
+                let value: AnswerValue = serde_json::from_str(&value)
+                    .map_err(|e| StoreError::Corrupt(format!("answer {item}: {e}")))?;
+                Ok((
+                    item,
+                    StoredAnswer {
+                        value,
+                        comment,
+                        answered_by,
+                        answered_at,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    pub async fn assignment_events(&self, assignment_id: i64) -> Result<Vec<AssignmentEvent>> {
+        let rows: Vec<AssignmentEvent> = read!(self, |c| {
+            sqlx::query_as(
+            "SELECT id, action, actor, comment, snapshot, at FROM assignment_events WHERE assignment_id = $1 ORDER BY id"
+        )
+        .bind(assignment_id)
+        .fetch_all(c)
+        .await
+        })?;
+        Ok(rows)
+    }
+
+    /// Applies a transition: saves `changes` (only those that differ from what is stored; the
+    /// rest leave no history) and moves the status. The caller has validated the answers
+    /// against the framework, and for a submission checked that every question asked has one.
+    pub async fn transition_assignment(
+        &self,
+        actor: &Actor,
+        assignment: &Assignment,
+        transition: Transition,
+        changes: &[AnswerChange],
+        comment: Option<&str>,
+    ) -> Result<AssignmentStatus> {
+        let mut tx = self.begin().await?;
+        let current: String = on_tx!(tx, |c| sqlx::query_scalar(
+            "SELECT status FROM assignments WHERE id = $1"
+        )
+        .bind(assignment.id)
+        .fetch_one(c)
+        .await)?;
+        let from = AssignmentStatus::from_code(&current)
+            .ok_or_else(|| StoreError::Corrupt(current.clone()))?;
+        let Ok(to) = next(from, transition) else {
+            tx.rollback().await?;
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "status",
+                "invalid.transition",
+            )
+            .with_value(from.code())]));
+        };
+        let campaign_open: Option<String> = on_tx!(tx, |c| sqlx::query_scalar(
+            "SELECT status FROM campaigns WHERE id = $1"
+        )
+        .bind(assignment.campaign_id)
+        .fetch_optional(c)
+        .await)?;
+        if campaign_open.as_deref() != Some("open") {
+            tx.rollback().await?;
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "campaign",
+                "invalid.campaign_closed",
+            )]));
+        }
+        let now = Utc::now();
+        let stored: HashMap<String, (String, Option<String>)> = {
+            let rows: Vec<(String, String, Option<String>)> = on_tx!(tx, |c| sqlx::query_as(
+                "SELECT item_id, value, comment FROM answers WHERE assignment_id = $1"
+            )
+            .bind(assignment.id)
+            .fetch_all(c)
+            .await)?;
+            rows.into_iter().map(|(i, v, c)| (i, (v, c))).collect()
+        };
+        let mut changed = Vec::new();
+        for ch in changes {
+            let value = serde_json::to_string(&ch.value)
+                .map_err(|e| StoreError::Unsupported(e.to_string()))?;
+            if stored.get(&ch.item_id) == Some(&(value.clone(), ch.comment.clone())) {
+                continue;
+            }
+            on_tx!(tx, |c| {
+                sqlx::query(
+                "INSERT INTO answers (assignment_id, item_id, value, comment, answered_by, answered_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (assignment_id, item_id) DO UPDATE SET value = excluded.value, comment = excluded.comment, \
+                 answered_by = excluded.answered_by, answered_at = excluded.answered_at"
+            )
+            .bind(assignment.id)
+            .bind(&ch.item_id)
+            .bind(&value)
+            .bind(&ch.comment)
+            .bind(&actor.name)
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            })?;
+            changed.push(json!({"item": ch.item_id, "from": stored.get(&ch.item_id).map(|(v, _)| v), "to": value}));
+        }
+        if transition == Transition::Save && changed.is_empty() && from == to {
+            // Nothing changed: nothing to write, nothing to audit.
+            tx.rollback().await?;
+            return Ok(from);
+        }
+        let snapshot = if transition == Transition::Submit {
+            let rows: Vec<(String, String, Option<String>)> = on_tx!(tx, |c| {
+                sqlx::query_as(
+                "SELECT item_id, value, comment FROM answers WHERE assignment_id = $1 ORDER BY item_id"
+            )
+            .bind(assignment.id)
+            .fetch_all(c)
+            .await
+            })?;
+            let map: BTreeMap<String, serde_json::Value> = rows
+                .into_iter()
+                .map(|(i, v, c)| (i, json!({"value": serde_json::from_str::<serde_json::Value>(&v).unwrap_or_default(), "comment": c})))
+                .collect();
+            Some(serde_json::to_string(&map).map_err(|e| StoreError::Unsupported(e.to_string()))?)
+        } else {
+            None
+        };
+        on_tx!(tx, |c| sqlx::query(
+            "UPDATE assignments SET status = $1, updated_at = $2 WHERE id = $3"
+        )
+        .bind(to.code())
+        .bind(now)
+        .bind(assignment.id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        on_tx!(tx, |c| {
+            sqlx::query(
+            "INSERT INTO assignment_events (assignment_id, action, actor, comment, snapshot, at) VALUES ($1, $2, $3, $4, $5, $6)"
+        )
+        .bind(assignment.id)
+        .bind(transition.code())
+        .bind(&actor.name)
+        .bind(comment)
+        .bind(&snapshot)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        tx.audit(AuditEvent {
+            actor,
+            organisation_id: Some(assignment.institution_id),
+            action: match transition {
+                Transition::Save => "assignment.save",
+                Transition::Submit => "assignment.submit",
+                Transition::Return => "assignment.return",
+                Transition::Accept => "assignment.accept",
+            },
+            object_type: "assignment",
+            object_id: assignment.id.to_string(),
+            changes: json!({"status": [from, to], "answers": changed, "comment": comment}),
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(to)
+    }
+
+    /// Moves one assignment's deadline (an extension granted by its supervisor).
+    pub async fn extend_assignment(
+        &self,
+        actor: &Actor,
+        assignment: &Assignment,
+        due_on: NaiveDate,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        on_tx!(tx, |c| sqlx::query(
+            "UPDATE assignments SET due_on = $1, updated_at = $2 WHERE id = $3"
+        )
+        .bind(due_on)
+        .bind(Utc::now())
+        .bind(assignment.id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        on_tx!(tx, |c| {
+            sqlx::query(
+            "INSERT INTO assignment_events (assignment_id, action, actor, comment, snapshot, at) VALUES ($1, 'extend', $2, $3, NULL, $4)"
+        )
+        .bind(assignment.id)
+        .bind(&actor.name)
+        .bind(due_on.to_string())
+        .bind(Utc::now())
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        tx.audit(AuditEvent {
+            actor,
+            organisation_id: Some(assignment.institution_id),
+            action: "assignment.extend",
+            object_type: "assignment",
+            object_id: assignment.id.to_string(),
+            changes: json!({"due_on": [assignment.due_on, due_on]}),
+        })
+        .await?;
+        tx.commit().await
+    }
+}
