@@ -380,28 +380,33 @@ impl Store {
     }
 
     pub async fn answers(&self, assignment_id: i64) -> Result<BTreeMap<String, StoredAnswer>> {
-        let rows: Vec<(String, String, Option<String>, String, DateTime<Utc>)> = read!(
-            self,
-            |c| {
-                sqlx::query_as(
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            item_id: String,
+            value: String,
+            comment: Option<String>,
+            answered_by: String,
+            answered_at: DateTime<Utc>,
+        }
+        let rows: Vec<Row> = read!(self, |c| {
+            sqlx::query_as(
             "SELECT item_id, value, comment, answered_by, answered_at FROM answers WHERE assignment_id = $1"
         )
         .bind(assignment_id)
         .fetch_all(c)
         .await
-            }
-        )?;
+        })?;
         rows.into_iter()
-            .map(|(item, value, comment, answered_by, answered_at)| {
-                let value: AnswerValue = serde_json::from_str(&value)
-                    .map_err(|e| StoreError::Corrupt(format!("answer {item}: {e}")))?;
+            .map(|r| {
+                let value: AnswerValue = serde_json::from_str(&r.value)
+                    .map_err(|e| StoreError::Corrupt(format!("answer {}: {e}", r.item_id)))?;
                 Ok((
-                    item,
+                    r.item_id,
                     StoredAnswer {
                         value,
-                        comment,
-                        answered_by,
-                        answered_at,
+                        comment: r.comment,
+                        answered_by: r.answered_by,
+                        answered_at: r.answered_at,
                     },
                 ))
             })

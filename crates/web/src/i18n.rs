@@ -157,6 +157,7 @@ mod tests {
             (concat!(env!("CARGO_MANIFEST_DIR"), "/src"), false),
             (concat!(env!("CARGO_MANIFEST_DIR"), "/../domain/src"), true),
             (concat!(env!("CARGO_MANIFEST_DIR"), "/../store/src"), true),
+            (concat!(env!("CARGO_MANIFEST_DIR"), "/../survey/src"), true),
         ];
         let all_prefixes = [
             "invalid.",
@@ -180,6 +181,11 @@ mod tests {
             "form.",
             "orgs.",
             "csv.",
+            "surveys.",
+            "status.",
+            "answer.",
+            "tier_measure.",
+            "event.",
         ];
         let mut missing = Vec::new();
         let mut stack: Vec<(std::path::PathBuf, bool)> = roots

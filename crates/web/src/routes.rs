@@ -61,7 +61,14 @@ route_table! {
     post "/admin/accounts" => ui::admin::create_account;
     post "/admin/accounts/{username}/disable" => ui::admin::disable_account;
     post "/admin/accounts/{username}/enable" => ui::admin::enable_account;
-    get "/surveys" => ui::soon::surveys;
+    get "/surveys" => ui::surveys::index;
+    get "/surveys/frameworks/{id}" => ui::surveys::framework;
+    get "/surveys/campaigns/new" => ui::surveys::new_campaign;
+    post "/surveys/campaigns/new" => ui::surveys::create_campaign;
+    get "/surveys/campaigns/{id}" => ui::surveys::campaign;
+    get "/surveys/assignments/{id}" => ui::surveys::assignment;
+    post "/surveys/assignments/{id}" => ui::surveys::answer;
+    post "/surveys/assignments/{id}/review" => ui::surveys::review;
     get "/supervision" => ui::soon::supervision;
     get "/outsourcing" => ui::soon::outsourcing;
     get "/exercises" => ui::soon::exercises;
@@ -82,4 +89,16 @@ route_table! {
     post "/api/v1/registry/import" => api::institutions::import_csv;
     get "/api/v1/organisations" => api::organisations::list;
     get "/api/v1/audit" => api::audit::list;
+    get "/api/v1/frameworks" => api::surveys::frameworks;
+    get "/api/v1/frameworks/{id}" => api::surveys::framework;
+    get "/api/v1/campaigns" => api::surveys::campaigns;
+    post "/api/v1/campaigns" => api::surveys::create_campaign;
+    get "/api/v1/campaigns/{id}" => api::surveys::campaign;
+    get "/api/v1/campaigns/{id}/answers.csv" => api::surveys::answers_csv;
+    get "/api/v1/assignments" => api::surveys::assignments;
+    get "/api/v1/assignments/{id}" => api::surveys::assignment;
+    put "/api/v1/assignments/{id}/answers" => api::surveys::put_answers;
+    post "/api/v1/assignments/{id}/submit" => api::surveys::submit;
+    post "/api/v1/assignments/{id}/return" => api::surveys::return_;
+    post "/api/v1/assignments/{id}/accept" => api::surveys::accept;
 }

@@ -5,4 +5,5 @@ pub mod institutions;
 pub mod me;
 pub mod openapi;
 pub mod organisations;
+pub mod surveys;
 pub mod system;

@@ -29,10 +29,13 @@ impl Modify for BearerAuth {
         api::institutions::export_csv, api::institutions::import_csv,
         api::organisations::list,
         api::audit::list,
+        api::surveys::frameworks, api::surveys::framework, api::surveys::campaigns, api::surveys::create_campaign,
+        api::surveys::campaign, api::surveys::answers_csv, api::surveys::assignments, api::surveys::assignment,
+        api::surveys::put_answers, api::surveys::submit, api::surveys::return_, api::surveys::accept,
     ),
     components(schemas(Problem, ProblemFieldError)),
     modifiers(&BearerAuth),
-    tags((name = "registry", description = "Institutions, organisations and contacts"), (name = "identity"), (name = "audit"), (name = "operations"))
+    tags((name = "registry", description = "Institutions, organisations and contacts"), (name = "identity"), (name = "audit"), (name = "surveys", description = "Frameworks, campaigns, assignments and answers"), (name = "operations"))
 )]
 pub struct ApiDoc;
 

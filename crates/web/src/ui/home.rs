@@ -34,7 +34,6 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         None
     };
     let soon = [
-        ("/surveys", "nav.surveys", "soon.surveys"),
         ("/supervision", "nav.supervision", "soon.supervision"),
         ("/outsourcing", "nav.outsourcing", "soon.outsourcing"),
         ("/exercises", "nav.exercises", "soon.exercises"),
@@ -49,6 +48,10 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
                     h2 { a href="/registry" { (t(l, "nav.registry")) } }
                     p { (tf(l, "home.registry_count", &[("count", &n.to_string())])) }
                 }
+            }
+            li {
+                h2 { a href="/surveys" { (t(l, "nav.surveys")) } }
+                p { (t(l, "home.surveys")) }
             }
             @for (href, title, what) in soon {
                 li {

@@ -10,3 +10,4 @@ pub mod login;
 pub mod organisations;
 pub mod registry;
 pub mod soon;
+pub mod surveys;

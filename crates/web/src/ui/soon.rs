@@ -20,9 +20,6 @@ fn not_built(ctx: &Ctx, section: Section, title: &str, what: &str) -> AppResult<
     Ok(page(ctx, t(l, title), section, body))
 }
 
-pub async fn surveys(ctx: Ctx) -> AppResult<Response> {
-    not_built(&ctx, Section::Surveys, "nav.surveys", "soon.surveys")
-}
 pub async fn supervision(ctx: Ctx) -> AppResult<Response> {
     not_built(
         &ctx,

@@ -27,6 +27,43 @@ enum Rule {
 
 use Role::*;
 
+const SURVEYS: Rule = Rule::Roles(&[
+    FsaSupervisor,
+    BureauSupervisor,
+    InstitutionAdmin,
+    InstitutionMember,
+]);
+const CAMPAIGN_WRITE: Rule = Rule::Roles(&[FsaSupervisor]);
+const SURVEY_READ: Rule = Rule::Tenant(&[
+    (SystemAdmin, false, false),
+    (FsaSupervisor, true, true),
+    (BureauSupervisor, true, false),
+    (InstitutionAdmin, true, false),
+    (InstitutionMember, true, false),
+    (IsacAnalyst, false, false),
+    (ExerciseController, false, false),
+    (CouncilMember, false, false),
+]);
+const SURVEY_ANSWER: Rule = Rule::Tenant(&[
+    (SystemAdmin, false, false),
+    (FsaSupervisor, false, false),
+    (BureauSupervisor, false, false),
+    (InstitutionAdmin, true, false),
+    (InstitutionMember, true, false),
+    (IsacAnalyst, false, false),
+    (ExerciseController, false, false),
+    (CouncilMember, false, false),
+]);
+const SURVEY_REVIEW: Rule = Rule::Tenant(&[
+    (SystemAdmin, false, false),
+    (FsaSupervisor, true, true),
+    (BureauSupervisor, true, false),
+    (InstitutionAdmin, false, false),
+    (InstitutionMember, false, false),
+    (IsacAnalyst, false, false),
+    (ExerciseController, false, false),
+    (CouncilMember, false, false),
+]);
 const REGISTRY_LIST: Rule = Rule::Roles(&[
     SystemAdmin,
     FsaSupervisor,
@@ -125,6 +162,13 @@ fn matrix() -> HashMap<(&'static str, &'static str), Rule> {
         ("post", "/admin/accounts/{username}/disable", ADMIN),
         ("post", "/admin/accounts/{username}/enable", ADMIN),
         ("get", "/surveys", AnyUser),
+        ("get", "/surveys/frameworks/{id}", AnyUser),
+        ("get", "/surveys/campaigns/new", CAMPAIGN_WRITE),
+        ("post", "/surveys/campaigns/new", CAMPAIGN_WRITE),
+        ("get", "/surveys/campaigns/{id}", SURVEY_READ),
+        ("get", "/surveys/assignments/{id}", SURVEY_READ),
+        ("post", "/surveys/assignments/{id}", SURVEY_ANSWER),
+        ("post", "/surveys/assignments/{id}/review", SURVEY_REVIEW),
         ("get", "/supervision", AnyUser),
         ("get", "/outsourcing", AnyUser),
         ("get", "/exercises", AnyUser),
@@ -147,6 +191,18 @@ fn matrix() -> HashMap<(&'static str, &'static str), Rule> {
         ("post", "/api/v1/registry/import", REGISTRY_WRITE),
         ("get", "/api/v1/organisations", NON_INSTITUTION),
         ("get", "/api/v1/audit", AUDIT),
+        ("get", "/api/v1/frameworks", AnyUser),
+        ("get", "/api/v1/frameworks/{id}", AnyUser),
+        ("get", "/api/v1/campaigns", SURVEYS),
+        ("post", "/api/v1/campaigns", CAMPAIGN_WRITE),
+        ("get", "/api/v1/campaigns/{id}", SURVEY_READ),
+        ("get", "/api/v1/campaigns/{id}/answers.csv", SURVEY_READ),
+        ("get", "/api/v1/assignments", SURVEYS),
+        ("get", "/api/v1/assignments/{id}", SURVEY_READ),
+        ("put", "/api/v1/assignments/{id}/answers", SURVEY_ANSWER),
+        ("post", "/api/v1/assignments/{id}/submit", SURVEY_ANSWER),
+        ("post", "/api/v1/assignments/{id}/return", SURVEY_REVIEW),
+        ("post", "/api/v1/assignments/{id}/accept", SURVEY_REVIEW),
     ];
     entries.iter().map(|(m, p, r)| ((*m, *p), *r)).collect()
 }
@@ -196,7 +252,25 @@ struct Caller {
 /// Fills the path's parameters for the caller and tenant, creating what must exist.
 async fn concrete_path(app: &TestApp, route: &RouteSpec, caller: &Caller, own: bool) -> String {
     let inst = if own { app.own } else { app.other };
-    let mut path = route.path.replace("{id}", &inst.to_string());
+    // What `{id}` names depends on the resource.
+    let id = if route.path.contains("/assignments/") {
+        if own {
+            app.own_assignment
+        } else {
+            app.other_assignment
+        }
+    } else if route.path.contains("/campaigns/") {
+        if own {
+            app.campaign
+        } else {
+            app.other_campaign
+        }
+    } else if route.path.contains("/frameworks/") {
+        app.framework
+    } else {
+        inst
+    };
+    let mut path = route.path.replace("{id}", &id.to_string());
     if path.contains("{contact_id}") {
         let c = ContactInput {
             name: "CISO office".into(),
@@ -290,6 +364,15 @@ async fn send(
             serde_json::to_value(mamori_domain::InstitutionFields::from(&i)).unwrap()
         }
         "/api/v1/institutions/{id}/contacts" => serde_json::json!({"name": "Matrix contact"}),
+        "/api/v1/campaigns" => serde_json::json!({
+            "name": format!("Matrix {n}"), "framework_id": app.framework, "opens_on": "2025-01-01", "due_on": "2025-02-01",
+            "target": {"institutions": ["RB-OWN"]}
+        }),
+        "/api/v1/assignments/{id}/answers" => serde_json::json!({"answers": []}),
+        "/api/v1/assignments/{id}/return" => serde_json::json!({}),
+        "/api/v1/assignments/{id}/submit" | "/api/v1/assignments/{id}/accept" => {
+            return req.send().await.unwrap()
+        }
         "/api/v1/registry/import" => {
             let csv = format!(
                 "{}\nIMP-{n},取込銀行,Imported Bank,regional_bank,small,kanto,tokyo,,none,false\n",

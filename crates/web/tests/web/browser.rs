@@ -129,6 +129,32 @@ impl Driver {
             .collect()
     }
 
+    /// Waits (up to 10 s) until `css` matches, for pages that a click is still loading.
+    async fn wait_for(&self, css: &str) {
+        for _ in 0..100 {
+            if !self.find_all(css).await.is_empty() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never appeared");
+    }
+
+    /// Waits until the text of `css` is `expected`, then returns it (so asserts can name it).
+    async fn wait_text(&self, css: &str, expected: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..100 {
+            if !self.find_all(css).await.is_empty() {
+                last = self.text(css).await;
+                if last == expected {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        last
+    }
+
     async fn type_into(&self, css: &str, text: &str) {
         let e = self.find(css).await;
         self.cmd(
@@ -231,21 +257,24 @@ async fn sign_in_switch_language_filter_the_registry_and_be_refused_another_tena
     driver.type_into("#password", PASSWORD).await;
     driver.click("#sign-in").await;
     // Back on the page asked for first, signed in.
-    assert_eq!(driver.text("h1").await, "登録簿");
+    assert_eq!(driver.wait_text("h1", "登録簿").await, "登録簿");
 
     // Switch to English.
     driver.click("#switch-lang").await;
+    assert_eq!(driver.wait_text("h1", "Registry").await, "Registry");
     assert_eq!(
         driver.script("return document.documentElement.lang").await,
         "en"
     );
-    assert_eq!(driver.text("h1").await, "Registry");
     assert_eq!(driver.text("#result-count").await, "Results: 2");
 
     // Filter by sector, without JavaScript on our side: choose the option and submit.
     driver.click("#sector option[value='shinkin']").await;
     driver.click("#apply-filters").await;
-    assert_eq!(driver.text("#result-count").await, "Results: 1");
+    assert_eq!(
+        driver.wait_text("#result-count", "Results: 1").await,
+        "Results: 1"
+    );
     let rows = driver.find_all("#institutions tbody tr").await;
     assert_eq!(rows.len(), 1);
     assert!(driver
@@ -261,5 +290,76 @@ async fn sign_in_switch_language_filter_the_registry_and_be_refused_another_tena
     assert_eq!(driver.text("h1").await, "Not found");
     assert!(driver.text("main").await.contains("do not have access"));
 
+    driver.quit().await;
+}
+
+async fn sign_in(driver: &Driver, app: &crate::support::TestApp, role: Role, then: &str) {
+    driver.goto(&app.url(&format!("/login?next={then}"))).await;
+    driver.wait_for("#sign-in").await;
+    driver.type_into("#username", &app.users[&role]).await;
+    driver.type_into("#password", PASSWORD).await;
+    driver.click("#sign-in").await;
+    driver.wait_for("#status").await;
+}
+
+async fn sign_out(driver: &Driver) {
+    driver.click("#logout").await;
+    driver.wait_for("#sign-in").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_institution_answers_and_its_supervisor_returns_then_accepts() {
+    let Some(driver) = Driver::start().await else {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: browser survey test (chromium and chromedriver not found)"
+        );
+        return;
+    };
+    let app = spawn_app().await;
+    let page = format!("/surveys/assignments/{}", app.own_assignment);
+
+    // The institution answers one question and saves a draft, then answers the other and submits.
+    sign_in(&driver, &app, Role::InstitutionMember, &page).await;
+    assert_eq!(driver.text("#status").await, "未着手");
+    driver.click("input[name='a:Q1'][value='yes']").await;
+    driver
+        .type_into("input[name='c:Q1']", "取締役会で承認")
+        .await;
+    driver.click("#save-draft").await;
+    assert_eq!(driver.wait_text("#status", "下書き").await, "下書き");
+    driver.click("input[name='a:Q2'][value='partial']").await;
+    driver.click("#submit-answers").await;
+    assert_eq!(driver.wait_text("#status", "提出済み").await, "提出済み");
+    sign_out(&driver).await;
+
+    // The supervisor returns it with a comment.
+    sign_in(&driver, &app, Role::FsaSupervisor, &page).await;
+    driver
+        .type_into("#review-comment", "Q2: 訓練の内容を記載してください")
+        .await;
+    driver.click("#return").await;
+    assert_eq!(driver.wait_text("#status", "差し戻し").await, "差し戻し");
+    sign_out(&driver).await;
+
+    // The institution sees why, fixes the answer and resubmits.
+    sign_in(&driver, &app, Role::InstitutionMember, &page).await;
+    assert!(driver.text("#return-comment").await.contains("訓練の内容"));
+    driver.click("input[name='a:Q2'][value='yes']").await;
+    driver.click("#submit-answers").await;
+    assert_eq!(driver.wait_text("#status", "提出済み").await, "提出済み");
+    sign_out(&driver).await;
+
+    // The supervisor accepts; the history shows every step.
+    sign_in(&driver, &app, Role::FsaSupervisor, &page).await;
+    driver.click("#accept").await;
+    assert_eq!(driver.wait_text("#status", "受理済み").await, "受理済み");
+    assert_eq!(driver.text("#compliance").await, "充足率: 100.0%");
+    let history = driver.text("#history").await;
+    for step in ["保存", "提出", "差し戻し", "受理"] {
+        assert!(history.contains(step), "{step} missing from {history}");
+    }
+    driver.screenshot("questionnaire.png").await;
     driver.quit().await;
 }

@@ -5,4 +5,5 @@ mod authz_matrix;
 mod browser;
 mod security;
 mod support;
+mod surveys;
 mod ui;

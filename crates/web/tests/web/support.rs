@@ -25,6 +25,14 @@ pub struct TestApp {
     pub third: i64,
     /// username of the account holding each role.
     pub users: HashMap<Role, String>,
+    /// A two-question framework.
+    pub framework: i64,
+    /// A campaign sent to all three institutions, and one sent only to `other`.
+    pub campaign: i64,
+    pub other_campaign: i64,
+    /// The assignments of `own` and `other` in `campaign`.
+    pub own_assignment: i64,
+    pub other_assignment: i64,
     _db: TestDatabase,
 }
 
@@ -147,6 +155,56 @@ pub async fn spawn_app_with(config: WebConfig) -> TestApp {
             .unwrap();
         users.insert(role, name);
     }
+    let f = mamori_survey::format::parse(
+        "fixture.yaml",
+        "format: mamori-framework/1\nkey: fixture\nversion: '1'\nname: { ja: 試験, en: Fixture }\nitems:\n  - id: D\n    title: { ja: 領域, en: Domain }\n    items:\n      - { id: Q1, title: { ja: 計画, en: Plan }, question: { ja: 計画はありますか。, en: Is there a plan? }, answer: { type: yes_partial_no } }\n      - { id: Q2, title: { ja: 訓練, en: Drills }, question: { ja: 訓練していますか。, en: Are there drills? }, answer: { type: yes_partial_no } }\n",
+    )
+    .unwrap();
+    let framework = match store.import_framework(&actor, &f).await.unwrap() {
+        mamori_store::frameworks::FrameworkImport::Created(id)
+        | mamori_store::frameworks::FrameworkImport::Unchanged(id) => id,
+    };
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    let new = |name: &str, codes: &[&str]| mamori_store::campaigns::NewCampaign {
+        name: name.into(),
+        framework_id: framework,
+        instructions: None,
+        opens_on: day("2025-04-01"),
+        due_on: day("2099-06-30"),
+        target: mamori_store::campaigns::CampaignTarget {
+            institutions: codes.iter().map(|c| c.to_string()).collect(),
+            ..Default::default()
+        },
+    };
+    let (campaign, _) = store
+        .create_campaign(
+            &actor,
+            &new("Everyone", &["RB-OWN", "SK-OTHER", "SK-THIRD"]),
+        )
+        .await
+        .unwrap();
+    let (other_campaign, _) = store
+        .create_campaign(&actor, &new("Kinki only", &["SK-OTHER"]))
+        .await
+        .unwrap();
+    let assignments = store
+        .list_assignments(
+            mamori_domain::InstitutionScope::All,
+            &mamori_store::campaigns::AssignmentFilter {
+                campaign_id: Some(campaign.id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let assignment_of = |code: &str| {
+        assignments
+            .iter()
+            .find(|a| a.institution_code == code)
+            .unwrap()
+            .id
+    };
+    let (own_assignment, other_assignment) = (assignment_of("RB-OWN"), assignment_of("SK-OTHER"));
     let state = AppState::new(store.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -163,6 +221,11 @@ pub async fn spawn_app_with(config: WebConfig) -> TestApp {
         other,
         third,
         users,
+        framework,
+        campaign: campaign.id,
+        other_campaign: other_campaign.id,
+        own_assignment,
+        other_assignment,
         _db: db,
     }
 }

@@ -1,0 +1,454 @@
+//! `/api/v1/frameworks`, `/api/v1/campaigns`, `/api/v1/assignments`: surveys over JSON.
+
+use crate::context::{ApiJson, ApiQuery, Ctx, PathParam};
+use crate::error::{AppError, AppResult, Problem};
+use crate::surveys::{answer_values, apply, assignment_for, respondent, scores, AnswerInput};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::NaiveDate;
+use mamori_domain::policy::{allows, survey_scope, AssignmentAction, Permission};
+use mamori_domain::validation::FieldError;
+use mamori_domain::Principal;
+use mamori_store::campaigns::{
+    Assignment, AssignmentFilter, Campaign, CampaignTarget, NewCampaign,
+};
+use mamori_store::frameworks::FrameworkSummary;
+use mamori_store::Actor;
+use mamori_survey::answer::{questions, AnswerValue};
+use mamori_survey::assignment::{AssignmentStatus, Transition};
+use mamori_survey::scoring::Scores;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+
+fn require(p: &Principal, perm: Permission) -> AppResult<()> {
+    if allows(p, perm) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/frameworks", tag = "surveys",
+    responses((status = 200, description = "Framework versions: id, key, version, name, assessable_items")), security(("bearer" = [])))]
+pub async fn frameworks(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> AppResult<Json<Vec<FrameworkSummary>>> {
+    ctx.principal()?;
+    Ok(Json(state.store.list_frameworks().await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/frameworks/{id}", tag = "surveys", params(("id" = i64, Path)),
+    responses((status = 200, description = "The framework with all its items"), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn framework(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+) -> AppResult<Json<mamori_survey::Framework>> {
+    ctx.principal()?;
+    Ok(Json(state.store.framework(id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns", tag = "surveys",
+    responses((status = 200, description = "Campaigns the caller takes part in or supervises: id, name, status, dates, framework")), security(("bearer" = [])))]
+pub async fn campaigns(State(state): State<AppState>, ctx: Ctx) -> AppResult<Json<Vec<Campaign>>> {
+    let p = ctx.principal()?;
+    require(p, Permission::ViewSurveys)?;
+    Ok(Json(state.store.list_campaigns(survey_scope(p)).await?))
+}
+
+/// A new campaign.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignInput {
+    pub name: String,
+    pub framework_id: i64,
+    #[serde(default)]
+    pub instructions: Option<String>,
+    /// YYYY-MM-DD
+    #[schema(value_type = String)]
+    pub opens_on: NaiveDate,
+    /// YYYY-MM-DD
+    #[schema(value_type = String)]
+    pub due_on: NaiveDate,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub target: CampaignTarget,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignCreated {
+    #[schema(value_type = Object)]
+    pub campaign: Campaign,
+    pub assignments: usize,
+}
+
+pub async fn create_campaign_for(
+    state: &AppState,
+    p: &Principal,
+    input: CampaignInput,
+) -> AppResult<CampaignCreated> {
+    require(p, Permission::ManageCampaigns)?;
+    if input
+        .instructions
+        .as_ref()
+        .is_some_and(|i| i.chars().count() > 4000)
+    {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "instructions",
+            "invalid.too_long",
+        )]));
+    }
+    let new = NewCampaign {
+        name: input.name,
+        framework_id: input.framework_id,
+        instructions: input.instructions.filter(|i| !i.trim().is_empty()),
+        opens_on: input.opens_on,
+        due_on: input.due_on,
+        target: input.target,
+    };
+    let (campaign, assignments) = state.store.create_campaign(&Actor::from(p), &new).await?;
+    Ok(CampaignCreated {
+        campaign,
+        assignments,
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/campaigns", tag = "surveys", request_body = CampaignInput,
+    responses((status = 201, body = CampaignCreated), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn create_campaign(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(input): ApiJson<CampaignInput>,
+) -> AppResult<Response> {
+    let p = ctx.principal()?;
+    let created = create_campaign_for(&state, p, input).await?;
+    Ok((StatusCode::CREATED, Json(created)).into_response())
+}
+
+/// A campaign with its progress within the caller's scope.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignDetail {
+    #[schema(value_type = Object)]
+    pub campaign: Campaign,
+    /// Assignments by status.
+    pub progress: BTreeMap<String, i64>,
+    /// Assignments by sector, then status.
+    pub by_sector: BTreeMap<String, BTreeMap<String, i64>>,
+    /// Assignments by supervising office, then status.
+    pub by_bureau: BTreeMap<String, BTreeMap<String, i64>>,
+}
+
+/// Progress of a campaign within the caller's scope; `NotFound` when the caller has no part in it.
+pub async fn campaign_detail(
+    state: &AppState,
+    p: &Principal,
+    id: i64,
+) -> AppResult<CampaignDetail> {
+    require(p, Permission::ViewSurveys)?;
+    let campaign = state.store.campaign(id).await?;
+    let rows = state.store.campaign_progress(survey_scope(p), id).await?;
+    if rows.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let mut progress: BTreeMap<String, i64> = AssignmentStatus::ALL
+        .iter()
+        .map(|s| (s.code().to_string(), 0))
+        .collect();
+    let mut by_sector: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    let mut by_bureau: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for (sector, bureau, status, n) in rows {
+        *progress.entry(status.code().into()).or_default() += n;
+        *by_sector
+            .entry(sector.code().into())
+            .or_default()
+            .entry(status.code().into())
+            .or_default() += n;
+        *by_bureau
+            .entry(bureau.code().into())
+            .or_default()
+            .entry(status.code().into())
+            .or_default() += n;
+    }
+    Ok(CampaignDetail {
+        campaign,
+        progress,
+        by_sector,
+        by_bureau,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "surveys", params(("id" = i64, Path)),
+    responses((status = 200, body = CampaignDetail), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn campaign(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+) -> AppResult<Json<CampaignDetail>> {
+    Ok(Json(campaign_detail(&state, ctx.principal()?, id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/answers.csv", tag = "surveys", params(("id" = i64, Path)),
+    responses((status = 200, description = "One row per institution × item, within the caller's scope", content_type = "text/csv")), security(("bearer" = [])))]
+pub async fn answers_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+) -> AppResult<Response> {
+    let p = ctx.principal()?;
+    campaign_detail(&state, p, id).await?;
+    let assignments = state
+        .store
+        .list_assignments(
+            survey_scope(p),
+            &AssignmentFilter {
+                campaign_id: Some(id),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let campaign = state.store.campaign(id).await?;
+    let f = state.store.framework(campaign.framework_id).await?;
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let header = [
+        "institution_code",
+        "institution_name",
+        "sector",
+        "bureau",
+        "status",
+        "item",
+        "asked",
+        "value",
+        "comment",
+        "answered_by",
+        "answered_at",
+    ];
+    let _ = w.write_record(header);
+    for a in &assignments {
+        let stored = state.store.answers(a.id).await?;
+        let values: std::collections::HashMap<String, AnswerValue> = stored
+            .iter()
+            .map(|(k, v)| (k.clone(), v.value.clone()))
+            .collect();
+        let asked: std::collections::HashSet<String> = questions(&f, respondent(a), &values)
+            .iter()
+            .map(|i| i.id.clone())
+            .collect();
+        for (_, item) in f.walk().into_iter().filter(|(_, i)| i.is_assessable()) {
+            let s = stored.get(&item.id);
+            let value = match s.map(|s| &s.value) {
+                Some(AnswerValue::One(v)) => v.clone(),
+                Some(AnswerValue::Many(v)) => v.join(";"),
+                None => String::new(),
+            };
+            let _ = w.write_record([
+                a.institution_code.as_str(),
+                &a.institution_name_en,
+                a.sector.0.code(),
+                a.bureau.0.code(),
+                a.status.0.code(),
+                &item.id,
+                if asked.contains(&item.id) {
+                    "true"
+                } else {
+                    "false"
+                },
+                &value,
+                s.and_then(|s| s.comment.as_deref()).unwrap_or(""),
+                s.map(|s| s.answered_by.as_str()).unwrap_or(""),
+                &s.map(|s| s.answered_at.to_rfc3339()).unwrap_or_default(),
+            ]);
+        }
+    }
+    let body = w.into_inner().unwrap_or_default();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"mamori-answers.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AssignmentQuery {
+    pub campaign: Option<i64>,
+    /// not_started, draft, submitted, returned or accepted.
+    pub status: Option<String>,
+    /// Only those past their deadline and not submitted.
+    pub overdue: Option<bool>,
+}
+
+#[utoipa::path(get, path = "/api/v1/assignments", tag = "surveys", params(AssignmentQuery),
+    responses((status = 200, description = "Assignments within the caller's scope"), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn assignments(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiQuery(q): ApiQuery<AssignmentQuery>,
+) -> AppResult<Json<Vec<Assignment>>> {
+    let p = ctx.principal()?;
+    require(p, Permission::ViewSurveys)?;
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(AssignmentStatus::from_code(s).ok_or_else(|| {
+            AppError::Validation(vec![
+                FieldError::new("status", "invalid.unknown_code").with_value(s)
+            ])
+        })?),
+        None => None,
+    };
+    let filter = AssignmentFilter {
+        campaign_id: q.campaign,
+        status,
+        overdue_on: q
+            .overdue
+            .filter(|o| *o)
+            .map(|_| chrono::Utc::now().date_naive()),
+    };
+    Ok(Json(
+        state
+            .store
+            .list_assignments(survey_scope(p), &filter)
+            .await?,
+    ))
+}
+
+/// An assignment with its questions, answers and scores.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Questionnaire {
+    #[schema(value_type = Object)]
+    pub assignment: Assignment,
+    /// Items asked of this institution given its answers so far.
+    pub questions: Vec<String>,
+    #[schema(value_type = Object)]
+    pub answers: BTreeMap<String, mamori_store::campaigns::StoredAnswer>,
+    #[schema(value_type = Object)]
+    pub scores: Scores,
+}
+
+#[utoipa::path(get, path = "/api/v1/assignments/{id}", tag = "surveys", params(("id" = i64, Path)),
+    responses((status = 200, body = Questionnaire), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn assignment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+) -> AppResult<Json<Questionnaire>> {
+    let p = ctx.principal()?;
+    let (a, f) = assignment_for(&state, p, id, AssignmentAction::Read).await?;
+    let values = answer_values(&state, &a).await?;
+    let questions = questions(&f, respondent(&a), &values)
+        .iter()
+        .map(|i| i.id.clone())
+        .collect();
+    let scores = scores(&state, &a, &f).await?;
+    let answers = state.store.answers(a.id).await?;
+    Ok(Json(Questionnaire {
+        assignment: a,
+        questions,
+        answers,
+        scores,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswersInput {
+    pub answers: Vec<AnswerInput>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusOutput {
+    #[schema(value_type = String)]
+    pub status: AssignmentStatus,
+}
+
+#[utoipa::path(put, path = "/api/v1/assignments/{id}/answers", tag = "surveys", params(("id" = i64, Path)), request_body = AnswersInput,
+    responses((status = 200, body = StatusOutput), (status = 403, body = Problem), (status = 422, body = Problem, description = "Every bad answer; nothing was saved")),
+    security(("bearer" = [])))]
+pub async fn put_answers(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+    ApiJson(input): ApiJson<AnswersInput>,
+) -> AppResult<Json<StatusOutput>> {
+    let p = ctx.principal()?;
+    let (a, f) = assignment_for(&state, p, id, AssignmentAction::Answer).await?;
+    if input.answers.len() > 5000 {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "answers",
+            "invalid.too_long",
+        )]));
+    }
+    let status = apply(&state, p, &a, &f, Transition::Save, &input.answers, None).await?;
+    Ok(Json(StatusOutput { status }))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentInput {
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+async fn transition(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    t: Transition,
+    comment: Option<String>,
+) -> AppResult<Json<StatusOutput>> {
+    let p = ctx.principal()?;
+    let action = if t == Transition::Submit {
+        AssignmentAction::Answer
+    } else {
+        AssignmentAction::Review
+    };
+    let (a, f) = assignment_for(state, p, id, action).await?;
+    if comment.as_ref().is_some_and(|c| c.chars().count() > 2000) {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "comment",
+            "invalid.too_long",
+        )]));
+    }
+    let status = apply(state, p, &a, &f, t, &[], comment.as_deref()).await?;
+    Ok(Json(StatusOutput { status }))
+}
+
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/submit", tag = "surveys", params(("id" = i64, Path)),
+    responses((status = 200, body = StatusOutput), (status = 422, body = Problem, description = "Unanswered questions, or not in a state to submit")), security(("bearer" = [])))]
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+) -> AppResult<Json<StatusOutput>> {
+    transition(&state, &ctx, id, Transition::Submit, None).await
+}
+
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/return", tag = "surveys", params(("id" = i64, Path)), request_body = CommentInput,
+    responses((status = 200, body = StatusOutput), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn return_(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+    ApiJson(input): ApiJson<CommentInput>,
+) -> AppResult<Json<StatusOutput>> {
+    transition(&state, &ctx, id, Transition::Return, input.comment).await
+}
+
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/accept", tag = "surveys", params(("id" = i64, Path)),
+    responses((status = 200, body = StatusOutput), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn accept(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+) -> AppResult<Json<StatusOutput>> {
+    transition(&state, &ctx, id, Transition::Accept, None).await
+}

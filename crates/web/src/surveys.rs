@@ -1,0 +1,148 @@
+//! The survey rules the UI and the API share: loading an assignment the caller may act on,
+//! checking answers against the framework, and applying a transition. One implementation, so
+//! that a browser and an API client are held to exactly the same rules.
+
+use crate::error::{AppError, AppResult};
+use crate::AppState;
+use mamori_domain::policy::{check_assignment, survey_scope, AssignmentAction};
+use mamori_domain::validation::FieldError;
+use mamori_domain::Principal;
+use mamori_store::campaigns::{AnswerChange, Assignment};
+use mamori_store::Actor;
+use mamori_survey::answer::{questions, validate, AnswerValue, Respondent};
+use mamori_survey::assignment::{AssignmentStatus, Transition};
+use mamori_survey::scoring::{score, Scores};
+use mamori_survey::Framework;
+use serde::Deserialize;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+/// An assignment the caller may do `action` on, with its framework.
+pub async fn assignment_for(
+    state: &AppState,
+    p: &Principal,
+    id: i64,
+    action: AssignmentAction,
+) -> AppResult<(Assignment, Framework)> {
+    let a = state.store.assignment(survey_scope(p), id).await?;
+    check_assignment(p, action, a.policy_ref())?;
+    let f = state.store.framework(a.framework_id).await?;
+    Ok((a, f))
+}
+
+pub fn respondent(a: &Assignment) -> Respondent {
+    Respondent {
+        sector: a.sector.0,
+        size_tier: a.size_tier.0,
+    }
+}
+
+/// Current answers as plain values.
+pub async fn answer_values(
+    state: &AppState,
+    a: &Assignment,
+) -> AppResult<HashMap<String, AnswerValue>> {
+    Ok(state
+        .store
+        .answers(a.id)
+        .await?
+        .into_iter()
+        .map(|(k, v)| (k, v.value))
+        .collect())
+}
+
+pub async fn scores(state: &AppState, a: &Assignment, f: &Framework) -> AppResult<Scores> {
+    Ok(score(f, respondent(a), &answer_values(state, a).await?))
+}
+
+/// One answer as sent by a form or the API; an empty value means "leave unanswered".
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerInput {
+    pub item: String,
+    /// `yes`, `partial`, `no`, `not_applicable`, a level, a number, a date, a choice id; a
+    /// list of choice ids for multiple choice.
+    #[schema(value_type = Object)]
+    pub value: AnswerValue,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// Validates `inputs` against the framework and applies `transition`.
+pub async fn apply(
+    state: &AppState,
+    p: &Principal,
+    a: &Assignment,
+    f: &Framework,
+    transition: Transition,
+    inputs: &[AnswerInput],
+    comment: Option<&str>,
+) -> AppResult<AssignmentStatus> {
+    let mut errors = Vec::new();
+    let mut changes = Vec::new();
+    let mut merged = answer_values(state, a).await?;
+    let walk = f.walk();
+    let by_id: HashMap<&str, &mamori_survey::Item> =
+        walk.iter().map(|(_, i)| (i.id.as_str(), *i)).collect();
+    for input in inputs {
+        let blank = matches!(&input.value, AnswerValue::One(v) if v.trim().is_empty())
+            || matches!(&input.value, AnswerValue::Many(v) if v.is_empty());
+        if blank && input.comment.as_deref().is_none_or(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let Some(item) = by_id.get(input.item.as_str()).filter(|i| i.is_assessable()) else {
+            errors
+                .push(FieldError::new(&input.item, "invalid.unknown_item").with_value(&input.item));
+            continue;
+        };
+        if blank {
+            errors.push(FieldError::new(
+                &input.item,
+                "invalid.comment_without_answer",
+            ));
+            continue;
+        }
+        if input
+            .comment
+            .as_ref()
+            .is_some_and(|c| c.chars().count() > 2000)
+        {
+            errors.push(FieldError::new(&input.item, "invalid.too_long"));
+            continue;
+        }
+        match validate(item, f.levels.len(), &input.value) {
+            Ok(value) => {
+                merged.insert(input.item.clone(), value.clone());
+                changes.push(AnswerChange {
+                    item_id: input.item.clone(),
+                    value,
+                    comment: input.comment.clone().filter(|c| !c.trim().is_empty()),
+                });
+            }
+            Err(key) => errors.push(FieldError::new(&input.item, key)),
+        }
+    }
+    if transition == Transition::Return && comment.is_none_or(|c| c.trim().is_empty()) {
+        errors.push(FieldError::new("comment", "invalid.return_needs_comment"));
+    }
+    if transition == Transition::Submit {
+        for q in questions(f, respondent(a), &merged) {
+            if !merged.contains_key(&q.id) {
+                errors.push(FieldError::new(&q.id, "invalid.unanswered"));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    Ok(state
+        .store
+        .transition_assignment(
+            &Actor::from(p),
+            a,
+            transition,
+            &changes,
+            comment.map(str::trim),
+        )
+        .await?)
+}

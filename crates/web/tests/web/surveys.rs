@@ -1,0 +1,255 @@
+//! The survey lifecycle over the API, and its rules.
+
+use crate::support::spawn_app;
+use mamori_domain::Role;
+use serde_json::{json, Value};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answer_submit_return_resubmit_accept_over_the_api() {
+    let app = spawn_app().await;
+    let member = app.token(Role::InstitutionMember).await;
+    let fsa = app.token(Role::FsaSupervisor).await;
+    let kanto = app.token(Role::BureauSupervisor).await;
+    let id = app.own_assignment;
+    let send = |method: reqwest::Method, path: String, token: &str, body: Option<Value>| {
+        let mut r = app
+            .client
+            .request(method, app.url(&path))
+            .bearer_auth(token)
+            .header("accept-language", "en");
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        r.send()
+    };
+    let put = reqwest::Method::PUT;
+    let post = reqwest::Method::POST;
+
+    // A bad value names the question; nothing is saved.
+    let res = send(
+        put.clone(),
+        format!("/api/v1/assignments/{id}/answers"),
+        &member,
+        Some(
+            json!({"answers": [{"item": "Q1", "value": "yes"}, {"item": "Q2", "value": "maybe"}]}),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 422);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["errors"][0]["field"], "Q2", "{p}");
+    let q: Value = send(
+        reqwest::Method::GET,
+        format!("/api/v1/assignments/{id}"),
+        &member,
+        None,
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert!(
+        q["answers"].as_object().unwrap().is_empty(),
+        "a rejected save saved something: {q}"
+    );
+    assert_eq!(q["assignment"]["status"], "not_started");
+
+    let res = send(
+        put.clone(),
+        format!("/api/v1/assignments/{id}/answers"),
+        &member,
+        Some(json!({"answers": [{"item": "Q1", "value": "yes", "comment": "Board approved"}]})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "draft");
+    // Submitting with a question unanswered is refused, naming it.
+    let res = send(
+        post.clone(),
+        format!("/api/v1/assignments/{id}/submit"),
+        &member,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 422);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["errors"][0]["field"], "Q2");
+    send(
+        put.clone(),
+        format!("/api/v1/assignments/{id}/answers"),
+        &member,
+        Some(json!({"answers": [{"item": "Q2", "value": "partial"}]})),
+    )
+    .await
+    .unwrap();
+    let res = send(
+        post.clone(),
+        format!("/api/v1/assignments/{id}/submit"),
+        &member,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "submitted");
+    // Locked once submitted.
+    let res = send(
+        put.clone(),
+        format!("/api/v1/assignments/{id}/answers"),
+        &member,
+        Some(json!({"answers": [{"item": "Q2", "value": "yes"}]})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 422);
+    // The institution cannot accept itself; a return needs a comment.
+    assert_eq!(
+        send(
+            post.clone(),
+            format!("/api/v1/assignments/{id}/accept"),
+            &member,
+            None
+        )
+        .await
+        .unwrap()
+        .status(),
+        403
+    );
+    let res = send(
+        post.clone(),
+        format!("/api/v1/assignments/{id}/return"),
+        &fsa,
+        Some(json!({})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 422);
+    let res = send(
+        post.clone(),
+        format!("/api/v1/assignments/{id}/return"),
+        &fsa,
+        Some(json!({"comment": "Q2: describe the drills"})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "returned");
+    send(
+        put.clone(),
+        format!("/api/v1/assignments/{id}/answers"),
+        &member,
+        Some(json!({"answers": [{"item": "Q2", "value": "yes"}]})),
+    )
+    .await
+    .unwrap();
+    send(
+        post.clone(),
+        format!("/api/v1/assignments/{id}/submit"),
+        &member,
+        None,
+    )
+    .await
+    .unwrap();
+    // The Kanto bureau supervises this bank and accepts.
+    let res = send(
+        post.clone(),
+        format!("/api/v1/assignments/{id}/accept"),
+        &kanto,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "accepted");
+
+    let q: Value = send(
+        reqwest::Method::GET,
+        format!("/api/v1/assignments/{id}"),
+        &fsa,
+        None,
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(q["scores"]["compliance"], 100.0, "{q}");
+    assert_eq!(q["answers"]["Q1"]["comment"], "Board approved");
+
+    // Progress and the answers export, within scope.
+    let d: Value = send(
+        reqwest::Method::GET,
+        format!("/api/v1/campaigns/{}", app.campaign),
+        &kanto,
+        None,
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(d["progress"]["accepted"], 1);
+    assert_eq!(
+        d["progress"]["not_started"], 1,
+        "Kanto sees its two institutions only: {d}"
+    );
+    let csv = send(
+        reqwest::Method::GET,
+        format!("/api/v1/campaigns/{}/answers.csv", app.campaign),
+        &kanto,
+        None,
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        csv.contains("RB-OWN") && csv.contains("Q1") && csv.contains("Board approved"),
+        "{csv}"
+    );
+    assert!(
+        !csv.contains("SK-OTHER"),
+        "another bureau's institution leaked into the export"
+    );
+    let other = send(
+        reqwest::Method::GET,
+        format!("/api/v1/campaigns/{}", app.other_campaign),
+        &kanto,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(other.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaigns_are_created_for_a_population_and_validated() {
+    let app = spawn_app().await;
+    let fsa = app.token(Role::FsaSupervisor).await;
+    let create = |body: Value| {
+        app.client
+            .post(app.url("/api/v1/campaigns"))
+            .bearer_auth(&fsa)
+            .json(&body)
+            .send()
+    };
+    let res = create(json!({"name": "Shinkin check", "framework_id": app.framework, "opens_on": "2025-04-01", "due_on": "2025-06-30", "target": {"sectors": ["shinkin"]}})).await.unwrap();
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.json::<Value>().await.unwrap()["assignments"], 2);
+    let res = create(json!({"name": "Bad", "framework_id": app.framework, "opens_on": "2025-06-01", "due_on": "2025-04-01"})).await.unwrap();
+    assert_eq!(res.status(), 422);
+    let res = create(json!({"name": "Nobody", "framework_id": app.framework, "opens_on": "2025-04-01", "due_on": "2025-06-30", "target": {"sectors": ["crypto_exchange"]}})).await.unwrap();
+    assert_eq!(res.status(), 422);
+    let res = create(json!({"name": "Bad date", "framework_id": app.framework, "opens_on": "April", "due_on": "2025-06-30"})).await.unwrap();
+    assert_eq!(res.status(), 400);
+    let list: Value = app
+        .get_with_token("/api/v1/campaigns", &fsa)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 3);
+    assert!(list[0]["id"].is_i64() && list[0]["name"].is_string() && list[0]["status"] == "open");
+}
