@@ -98,6 +98,38 @@ impl Driver {
         v["value"].clone()
     }
 
+    /// Like `cmd`, but a WebDriver error (an element gone because the page is changing) is
+    /// `None` instead of a failure.
+    async fn try_cmd(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Option<Value> {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut req = self.http.request(method, url);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let v: Value = req.send().await.ok()?.json().await.ok()?;
+        v["value"]["error"].is_null().then(|| v["value"].clone())
+    }
+
+    async fn try_text(&self, css: &str) -> Option<String> {
+        let e = self
+            .try_cmd(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await?;
+        let id = e[ELEMENT].as_str()?.to_string();
+        let t = self
+            .try_cmd(reqwest::Method::GET, &format!("/element/{id}/text"), None)
+            .await?;
+        t.as_str().map(str::to_string)
+    }
+
     async fn goto(&self, url: &str) {
         self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url})))
             .await;
@@ -132,7 +164,7 @@ impl Driver {
     /// Waits (up to 10 s) until `css` matches, for pages that a click is still loading.
     async fn wait_for(&self, css: &str) {
         for _ in 0..100 {
-            if !self.find_all(css).await.is_empty() {
+            if self.try_text(css).await.is_some() {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -144,8 +176,8 @@ impl Driver {
     async fn wait_text(&self, css: &str, expected: &str) -> String {
         let mut last = String::new();
         for _ in 0..100 {
-            if !self.find_all(css).await.is_empty() {
-                last = self.text(css).await;
+            if let Some(t) = self.try_text(css).await {
+                last = t;
                 if last == expected {
                     break;
                 }
