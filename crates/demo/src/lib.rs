@@ -9,6 +9,8 @@ use mamori_domain::institution::{ContactInput, InstitutionInput};
 use mamori_domain::{Bureau, IsacMembership, OrganisationKind, Prefecture, Role, Sector, SizeTier};
 use mamori_store::accounts::hash_password;
 use mamori_store::{Actor, Store, StoreError};
+pub mod surveys;
+
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -79,6 +81,8 @@ pub struct DemoSummary {
     pub institutions: usize,
     pub organisations: usize,
     pub accounts: Vec<DemoAccount>,
+    pub closed_campaign_assignments: usize,
+    pub open_campaign_assignments: usize,
 }
 
 /// Institutions per sector at the real population's scale (approximate public counts).
@@ -619,11 +623,15 @@ pub async fn seed(store: &Store, options: DemoOptions) -> Result<DemoSummary, De
         }
         store.import_framework(&actor, &framework).await?;
     }
+    let mut survey_rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x5a5a);
+    let surveys = surveys::seed(store, &mut survey_rng, &insts, &ids).await?;
     store.analyze().await?;
     Ok(DemoSummary {
         institutions: insts.len(),
         organisations: orgs.len(),
         accounts,
+        closed_campaign_assignments: surveys.closed_assignments,
+        open_campaign_assignments: surveys.open_assignments,
     })
 }
 

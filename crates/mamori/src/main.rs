@@ -112,6 +112,11 @@ async fn run(cli: Cli, started: Instant) -> Result<std::process::ExitCode> {
                 "mamori demo: {} institutions, {} other organisations (scale {}, seed {}).",
                 summary.institutions, summary.organisations, options.scale, options.seed
             )?;
+            writeln!(
+                out,
+                "Surveys: a closed FSA baseline campaign answered by {} institutions, and an open one sent to {}.",
+                summary.closed_campaign_assignments, summary.open_campaign_assignments
+            )?;
             writeln!(out, "Open http://{addr}/ and sign in as:")?;
             writeln!(out)?;
             writeln!(

@@ -357,6 +357,47 @@ fn serve_answers_with_a_cli_token_and_isolates_tenants() {
         assert!(kinki["total"].as_i64().unwrap() > 5);
         assert_eq!(kinki["items"].as_array().unwrap().len(), 5);
         assert!(kinki["next"].is_string());
+        let campaigns: serde_json::Value = c
+            .get(format!("{base}/api/v1/campaigns"))
+            .bearer_auth(&fsa)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let statuses: Vec<&str> = campaigns
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses, ["open", "closed"], "{campaigns}");
+        let closed = campaigns[1]["id"].as_i64().unwrap();
+        let detail: serde_json::Value = c
+            .get(format!("{base}/api/v1/campaigns/{closed}"))
+            .bearer_auth(&fsa)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            detail["progress"]["accepted"].as_i64().unwrap() > 700,
+            "{detail}"
+        );
+        // The bank's own assignments, from its own token.
+        let mine: serde_json::Value = c
+            .get(format!("{base}/api/v1/assignments"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(mine.as_array().unwrap().len(), 2);
     });
     let _ = child.kill();
     let _ = child.wait();

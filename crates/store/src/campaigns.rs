@@ -605,3 +605,158 @@ impl Store {
         tx.commit().await
     }
 }
+
+/// One assignment's answers and final status, for bulk loading (the demo, migrations from
+/// spreadsheets).
+#[derive(Debug, Clone)]
+pub struct LoadedAssignment {
+    pub assignment_id: i64,
+    pub institution_id: i64,
+    pub answers: Vec<AnswerChange>,
+    pub status: AssignmentStatus,
+}
+
+impl Store {
+    /// Loads many assignments' answers at once, in one transaction with multi-row writes: each
+    /// assignment gets its answers, its status, one history entry (`load`, with a snapshot
+    /// when submitted or later) and one audit record.
+    pub async fn load_answers(
+        &self,
+        actor: &Actor,
+        campaign_id: i64,
+        loaded: &[LoadedAssignment],
+    ) -> Result<()> {
+        let now = Utc::now();
+        let mut tx = self.begin().await?;
+        let rows: Vec<(i64, &AnswerChange)> = loaded
+            .iter()
+            .flat_map(|l| l.answers.iter().map(move |a| (l.assignment_id, a)))
+            .collect();
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let mut sql = Sql::new(self.backend(), "INSERT INTO answers (assignment_id, item_id, value, comment, answered_by, answered_at) VALUES ");
+            for (i, (assignment, a)) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                let value = serde_json::to_string(&a.value)
+                    .map_err(|e| StoreError::Unsupported(e.to_string()))?;
+                sql.row(vec![
+                    Arg::I64(*assignment),
+                    Arg::Text(a.item_id.clone()),
+                    Arg::Text(value),
+                    Arg::OptText(a.comment.clone()),
+                    Arg::Text(actor.name.clone()),
+                    Arg::Time(now),
+                ]);
+            }
+            on_tx!(tx, |c| bind_args!(sqlx::query(&sql.text), sql.args)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()))?;
+        }
+        for status in AssignmentStatus::ALL {
+            let ids: Vec<i64> = loaded
+                .iter()
+                .filter(|l| l.status == status)
+                .map(|l| l.assignment_id)
+                .collect();
+            for chunk in ids.chunks(ROWS_PER_INSERT) {
+                let mut sql = Sql::new(self.backend(), "UPDATE assignments SET status = ");
+                sql.text_arg(status.code())
+                    .push(", updated_at = ")
+                    .arg(Arg::Time(now))
+                    .push(" WHERE campaign_id = ");
+                sql.arg(Arg::I64(campaign_id)).push(" AND id IN (");
+                for (i, id) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(", ");
+                    }
+                    sql.arg(Arg::I64(*id));
+                }
+                sql.push(")");
+                on_tx!(tx, |c| bind_args!(sqlx::query(&sql.text), sql.args)
+                    .execute(c)
+                    .await
+                    .map(|r| r.rows_affected()))?;
+            }
+        }
+        for chunk in loaded.chunks(ROWS_PER_INSERT) {
+            let mut sql = Sql::new(self.backend(), "INSERT INTO assignment_events (assignment_id, action, actor, comment, snapshot, at) VALUES ");
+            for (i, l) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                let snapshot = matches!(
+                    l.status,
+                    AssignmentStatus::Submitted
+                        | AssignmentStatus::Accepted
+                        | AssignmentStatus::Returned
+                )
+                .then(|| {
+                    let map: BTreeMap<&str, serde_json::Value> = l
+                        .answers
+                        .iter()
+                        .map(|a| {
+                            (
+                                a.item_id.as_str(),
+                                json!({"value": a.value, "comment": a.comment}),
+                            )
+                        })
+                        .collect();
+                    serde_json::to_string(&map).unwrap_or_default()
+                });
+                sql.row(vec![
+                    Arg::I64(l.assignment_id),
+                    Arg::Text("load".into()),
+                    Arg::Text(actor.name.clone()),
+                    Arg::OptText(None),
+                    Arg::OptText(snapshot),
+                    Arg::Time(now),
+                ]);
+            }
+            on_tx!(tx, |c| bind_args!(sqlx::query(&sql.text), sql.args)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()))?;
+        }
+        let events = loaded
+            .iter()
+            .map(|l| AuditEvent {
+                actor,
+                organisation_id: Some(l.institution_id),
+                action: "assignment.load",
+                object_type: "assignment",
+                object_id: l.assignment_id.to_string(),
+                changes: json!({"answers": l.answers.len(), "status": l.status}),
+            })
+            .collect();
+        tx.audit_many(events).await?;
+        tx.commit().await
+    }
+
+    /// Closes a campaign: no more answers or transitions.
+    pub async fn close_campaign(&self, actor: &Actor, campaign_id: i64) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let n = on_tx!(tx, |c| sqlx::query(
+            "UPDATE campaigns SET status = 'closed' WHERE id = $1 AND status = 'open'"
+        )
+        .bind(campaign_id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if n == 0 {
+            tx.rollback().await?;
+            return Err(StoreError::NotFound);
+        }
+        tx.audit(AuditEvent {
+            actor,
+            organisation_id: None,
+            action: "campaign.close",
+            object_type: "campaign",
+            object_id: campaign_id.to_string(),
+            changes: json!({"status": ["open", "closed"]}),
+        })
+        .await?;
+        tx.commit().await
+    }
+}
