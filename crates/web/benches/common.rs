@@ -1,0 +1,48 @@
+//! Helpers shared by the benchmark binaries (each uses a part of them).
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+pub struct Stats {
+    pub p50: Duration,
+    pub p95: Duration,
+    pub mean: Duration,
+}
+
+pub fn stats(mut v: Vec<Duration>) -> Stats {
+    v.sort();
+    let pick = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
+    let mean = v.iter().sum::<Duration>() / v.len() as u32;
+    Stats {
+        p50: pick(0.5),
+        p95: pick(0.95),
+        mean,
+    }
+}
+
+pub fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+pub async fn time_requests(
+    client: &reqwest::Client,
+    urls: &[String],
+    token: &str,
+    rounds: usize,
+) -> Vec<Duration> {
+    let mut out = Vec::with_capacity(rounds);
+    for i in 0..rounds {
+        let url = &urls[i % urls.len()];
+        let start = Instant::now();
+        let res = client
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        assert!(res.status().is_success(), "{url}: {}", res.status());
+        let _ = res.bytes().await.expect("body");
+        out.push(start.elapsed());
+    }
+    out
+}
