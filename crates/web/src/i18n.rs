@@ -158,6 +158,7 @@ mod tests {
             (concat!(env!("CARGO_MANIFEST_DIR"), "/../domain/src"), true),
             (concat!(env!("CARGO_MANIFEST_DIR"), "/../store/src"), true),
             (concat!(env!("CARGO_MANIFEST_DIR"), "/../survey/src"), true),
+            (concat!(env!("CARGO_MANIFEST_DIR"), "/../excel/src"), true),
         ];
         let all_prefixes = [
             "invalid.",

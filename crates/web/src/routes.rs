@@ -69,6 +69,8 @@ route_table! {
     get "/surveys/assignments/{id}" => ui::surveys::assignment;
     post "/surveys/assignments/{id}" => ui::surveys::answer;
     post "/surveys/assignments/{id}/review" => ui::surveys::review;
+    get "/surveys/assignments/{id}/questionnaire.xlsx" => ui::surveys::download_xlsx;
+    post "/surveys/assignments/{id}/upload" => ui::surveys::upload_xlsx;
     get "/supervision" => ui::soon::supervision;
     get "/outsourcing" => ui::soon::outsourcing;
     get "/exercises" => ui::soon::exercises;
@@ -101,4 +103,6 @@ route_table! {
     post "/api/v1/assignments/{id}/submit" => api::surveys::submit;
     post "/api/v1/assignments/{id}/return" => api::surveys::return_;
     post "/api/v1/assignments/{id}/accept" => api::surveys::accept;
+    get "/api/v1/assignments/{id}/questionnaire.xlsx" => api::surveys::questionnaire_xlsx;
+    put "/api/v1/assignments/{id}/questionnaire.xlsx" => api::surveys::put_questionnaire_xlsx;
 }

@@ -146,3 +146,91 @@ pub async fn apply(
         )
         .await?)
 }
+
+/// The questionnaire as an .xlsx file, with the current answers filled in.
+pub async fn questionnaire_xlsx(
+    state: &AppState,
+    a: &Assignment,
+    f: &Framework,
+    japanese: bool,
+) -> AppResult<Vec<u8>> {
+    let stored = state.store.answers(a.id).await?;
+    let who = respondent(a);
+    let mut rows = Vec::new();
+    for domain in &f.items {
+        let mut stack = vec![domain];
+        let mut in_domain = Vec::new();
+        while let Some(i) = stack.pop() {
+            if i.is_assessable() && mamori_survey::answer::applies(i, who) {
+                in_domain.push(i);
+            }
+            stack.extend(i.items.iter().rev());
+        }
+        for item in in_domain {
+            let s = stored.get(&item.id);
+            rows.push(mamori_excel::Row {
+                domain: &domain.title,
+                item,
+                answer: s.map(|s| &s.value),
+                comment: s.and_then(|s| s.comment.as_deref()),
+            });
+        }
+    }
+    mamori_excel::export(&excel_meta(a, f), &f.levels, &rows, japanese)
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+fn excel_meta(a: &Assignment, f: &Framework) -> mamori_excel::Meta {
+    mamori_excel::Meta {
+        assignment_id: a.id,
+        framework_key: f.key.clone(),
+        framework_version: f.version.clone(),
+        institution_code: a.institution_code.clone(),
+    }
+}
+
+/// Reads an uploaded questionnaire and saves it: nothing unless the whole file is valid, and
+/// cells left as they were leave no history.
+pub async fn import_xlsx(
+    state: &AppState,
+    p: &Principal,
+    a: &Assignment,
+    f: &Framework,
+    bytes: &[u8],
+) -> AppResult<AssignmentStatus> {
+    let walk = f.walk();
+    let items: HashMap<String, &mamori_survey::Item> = walk
+        .iter()
+        .filter(|(_, i)| i.is_assessable())
+        .map(|(_, i)| (i.id.clone(), *i))
+        .collect();
+    let answers =
+        mamori_excel::import(bytes, &excel_meta(a, f), &items, &f.levels).map_err(|errors| {
+            AppError::Validation(
+                errors
+                    .into_iter()
+                    .map(|e| {
+                        let field = if e.cell.is_empty() {
+                            "file".to_string()
+                        } else {
+                            format!("{}!{}", e.sheet, e.cell)
+                        };
+                        let fe = FieldError::new(&field, e.key);
+                        match e.value {
+                            Some(v) => fe.with_value(&v),
+                            None => fe,
+                        }
+                    })
+                    .collect(),
+            )
+        })?;
+    let inputs: Vec<AnswerInput> = answers
+        .into_iter()
+        .map(|x| AnswerInput {
+            item: x.item,
+            value: x.value,
+            comment: x.comment,
+        })
+        .collect();
+    apply(state, p, a, f, Transition::Save, &inputs, None).await
+}

@@ -452,3 +452,59 @@ pub async fn accept(
 ) -> AppResult<Json<StatusOutput>> {
     transition(&state, &ctx, id, Transition::Accept, None).await
 }
+
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+pub fn xlsx_response(bytes: Vec<u8>, id: i64) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, XLSX.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"mamori-questionnaire-{id}.xlsx\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+#[utoipa::path(get, path = "/api/v1/assignments/{id}/questionnaire.xlsx", tag = "surveys", params(("id" = i64, Path)),
+    responses((status = 200, description = "The questionnaire as .xlsx with current answers", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn questionnaire_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+) -> AppResult<Response> {
+    let p = ctx.principal()?;
+    let (a, f) = assignment_for(&state, p, id, AssignmentAction::Read).await?;
+    let bytes =
+        crate::surveys::questionnaire_xlsx(&state, &a, &f, ctx.lang == crate::i18n::Lang::Ja)
+            .await?;
+    Ok(xlsx_response(bytes, id))
+}
+
+#[utoipa::path(put, path = "/api/v1/assignments/{id}/questionnaire.xlsx", tag = "surveys", params(("id" = i64, Path)),
+    request_body(content = String, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", description = "A questionnaire downloaded from mamori, filled in"),
+    responses((status = 200, body = StatusOutput), (status = 415, body = Problem), (status = 422, body = Problem, description = "Every bad cell, by sheet and cell; nothing was saved")),
+    security(("bearer" = [])))]
+pub async fn put_questionnaire_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> AppResult<Json<StatusOutput>> {
+    let p = ctx.principal()?;
+    let (a, f) = assignment_for(&state, p, id, AssignmentAction::Answer).await?;
+    let ok = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(XLSX));
+    if !ok {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    let status = crate::surveys::import_xlsx(&state, p, &a, &f, &body).await?;
+    Ok(Json(StatusOutput { status }))
+}

@@ -524,6 +524,16 @@ async fn render_assignment(
                 button type="submit" name="action" value="submit" id="submit-answers" { (t(l, "surveys.submit")) }
             }
         }
+        h2 { (t(l, "surveys.excel")) }
+        p { a href=(format!("/surveys/assignments/{}/questionnaire.xlsx", a.id)) id="download-xlsx" { (t(l, "surveys.download_xlsx")) } }
+        @if can_answer {
+            form.stack method="post" action=(format!("/surveys/assignments/{}/upload?csrf={}", a.id, ctx.csrf)) enctype="multipart/form-data" {
+                label for="xlsx" { (t(l, "surveys.upload_xlsx")) }
+                input id="xlsx" name="file" type="file" accept=".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required;
+                small.muted { (t(l, "surveys.upload_help")) }
+                button type="submit" id="upload-xlsx" { (t(l, "surveys.upload")) }
+            }
+        }
         @if can_review {
             h2 { (t(l, "surveys.review")) }
             form.stack method="post" action=(format!("/surveys/assignments/{}/review", a.id)) {
@@ -682,6 +692,61 @@ pub async fn review(
             Ok(Redirect::to(&format!("/surveys/assignments/{id}?notice={key}")).into_response())
         }
         Err(AppError::Validation(errors)) => {
+            render_assignment(&state, &ctx, a, f, None, &errors, None).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn download_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+) -> AppResult<Response> {
+    let p = ctx.principal()?;
+    let (a, f) = assignment_for(&state, p, id, AssignmentAction::Read).await?;
+    let bytes = crate::surveys::questionnaire_xlsx(&state, &a, &f, ctx.lang == Lang::Ja).await?;
+    Ok(crate::api::surveys::xlsx_response(bytes, id))
+}
+
+pub async fn upload_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> AppResult<Response> {
+    let p = ctx.principal()?;
+    let (a, f) = assignment_for(&state, p, id, AssignmentAction::Answer).await?;
+    let mut multipart = multipart.map_err(|_| AppError::UnsupportedMediaType)?;
+    let mut file = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| AppError::bad_request("invalid_form", "error.invalid_form"))?
+    {
+        if field.name() == Some("file") {
+            file = Some(field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?);
+        }
+    }
+    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
+        return render_assignment(
+            &state,
+            &ctx,
+            a,
+            f,
+            None,
+            &[FieldError::new("file", "invalid.required")],
+            None,
+        )
+        .await;
+    };
+    match crate::surveys::import_xlsx(&state, p, &a, &f, &bytes).await {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/surveys/assignments/{id}?notice=notice.imported"))
+                .into_response(),
+        ),
+        Err(AppError::Validation(errors)) => {
+            let (a, f) = assignment_for(&state, p, id, AssignmentAction::Read).await?;
             render_assignment(&state, &ctx, a, f, None, &errors, None).await
         }
         Err(e) => Err(e),

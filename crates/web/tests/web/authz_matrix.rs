@@ -169,6 +169,12 @@ fn matrix() -> HashMap<(&'static str, &'static str), Rule> {
         ("get", "/surveys/assignments/{id}", SURVEY_READ),
         ("post", "/surveys/assignments/{id}", SURVEY_ANSWER),
         ("post", "/surveys/assignments/{id}/review", SURVEY_REVIEW),
+        (
+            "get",
+            "/surveys/assignments/{id}/questionnaire.xlsx",
+            SURVEY_READ,
+        ),
+        ("post", "/surveys/assignments/{id}/upload", SURVEY_ANSWER),
         ("get", "/supervision", AnyUser),
         ("get", "/outsourcing", AnyUser),
         ("get", "/exercises", AnyUser),
@@ -203,6 +209,16 @@ fn matrix() -> HashMap<(&'static str, &'static str), Rule> {
         ("post", "/api/v1/assignments/{id}/submit", SURVEY_ANSWER),
         ("post", "/api/v1/assignments/{id}/return", SURVEY_REVIEW),
         ("post", "/api/v1/assignments/{id}/accept", SURVEY_REVIEW),
+        (
+            "get",
+            "/api/v1/assignments/{id}/questionnaire.xlsx",
+            SURVEY_READ,
+        ),
+        (
+            "put",
+            "/api/v1/assignments/{id}/questionnaire.xlsx",
+            SURVEY_ANSWER,
+        ),
     ];
     entries.iter().map(|(m, p, r)| ((*m, *p), *r)).collect()
 }
@@ -370,9 +386,9 @@ async fn send(
         }),
         "/api/v1/assignments/{id}/answers" => serde_json::json!({"answers": []}),
         "/api/v1/assignments/{id}/return" => serde_json::json!({}),
-        "/api/v1/assignments/{id}/submit" | "/api/v1/assignments/{id}/accept" => {
-            return req.send().await.unwrap()
-        }
+        "/api/v1/assignments/{id}/submit"
+        | "/api/v1/assignments/{id}/accept"
+        | "/api/v1/assignments/{id}/questionnaire.xlsx" => return req.send().await.unwrap(),
         "/api/v1/registry/import" => {
             let csv = format!(
                 "{}\nIMP-{n},取込銀行,Imported Bank,regional_bank,small,kanto,tokyo,,none,false\n",

@@ -253,3 +253,102 @@ async fn campaigns_are_created_for_a_population_and_validated() {
     assert_eq!(list.as_array().unwrap().len(), 3);
     assert!(list[0]["id"].is_i64() && list[0]["name"].is_string() && list[0]["status"] == "open");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_questionnaire_round_trips_through_excel_over_the_api() {
+    let app = spawn_app().await;
+    let member = app.token(Role::InstitutionMember).await;
+    let id = app.own_assignment;
+    let url = app.url(&format!("/api/v1/assignments/{id}/questionnaire.xlsx"));
+    // Answer through the API, download the file with the answers in it.
+    app.client
+        .put(app.url(&format!("/api/v1/assignments/{id}/answers")))
+        .bearer_auth(&member)
+        .json(&json!({"answers": [{"item": "Q1", "value": "yes", "comment": "board"}, {"item": "Q2", "value": "no"}]}))
+        .send()
+        .await
+        .unwrap();
+    let res = app
+        .client
+        .get(&url)
+        .bearer_auth(&member)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/vnd.openxmlformats"));
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let before = app.store.verify_audit().await.unwrap().unwrap();
+    // Uploading it unchanged changes nothing and records nothing.
+    let put = |body: Vec<u8>, ct: &'static str| {
+        app.client
+            .put(&url)
+            .bearer_auth(&member)
+            .header("content-type", ct)
+            .body(body)
+            .send()
+    };
+    let res = put(
+        bytes.clone(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.store.verify_audit().await.unwrap().unwrap(),
+        before,
+        "an unchanged upload left history"
+    );
+    let q: Value = app
+        .get_with_token(&format!("/api/v1/assignments/{id}"), &member)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(q["answers"]["Q1"]["value"], "yes");
+    assert_eq!(q["answers"]["Q1"]["comment"], "board");
+    assert_eq!(q["answers"]["Q2"]["value"], "no");
+    // Not an xlsx, or the wrong type: clear errors.
+    let res = put(
+        b"Q1,yes".to_vec(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 422);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["errors"][0]["code"], "invalid.xlsx_not_xlsx");
+    assert_eq!(put(bytes.clone(), "text/csv").await.unwrap().status(), 415);
+    // Another institution's file is refused.
+    let admin = app.token(Role::FsaSupervisor).await;
+    let other = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/assignments/{}/questionnaire.xlsx",
+            app.other_assignment
+        )))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let res = put(
+        other,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    .await
+    .unwrap();
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(
+        p["errors"][0]["code"], "invalid.xlsx_other_assignment",
+        "{p}"
+    );
+}
