@@ -367,3 +367,23 @@ pub fn import(
         Err(errors)
     }
 }
+
+/// A plain table as a workbook: a bold header row, then the rows (exports for supervisors).
+pub fn table(sheet: &str, header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, ExportError> {
+    let e = |x: rust_xlsxwriter::XlsxError| ExportError(x.to_string());
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet).map_err(e)?;
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(e)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32 + 1, c as u16, v).map_err(e)?;
+        }
+    }
+    ws.set_freeze_panes(1, 0).map_err(e)?;
+    wb.save_to_buffer().map_err(e)
+}

@@ -71,6 +71,7 @@ route_table! {
     post "/surveys/assignments/{id}/review" => ui::surveys::review;
     get "/surveys/assignments/{id}/questionnaire.xlsx" => ui::surveys::download_xlsx;
     post "/surveys/assignments/{id}/upload" => ui::surveys::upload_xlsx;
+    post "/surveys/assignments/{id}/extend" => ui::surveys::extend;
     get "/supervision" => ui::soon::supervision;
     get "/outsourcing" => ui::soon::outsourcing;
     get "/exercises" => ui::soon::exercises;
@@ -97,12 +98,14 @@ route_table! {
     post "/api/v1/campaigns" => api::surveys::create_campaign;
     get "/api/v1/campaigns/{id}" => api::surveys::campaign;
     get "/api/v1/campaigns/{id}/answers.csv" => api::surveys::answers_csv;
+    get "/api/v1/campaigns/{id}/answers.xlsx" => api::surveys::answers_xlsx;
     get "/api/v1/assignments" => api::surveys::assignments;
     get "/api/v1/assignments/{id}" => api::surveys::assignment;
     put "/api/v1/assignments/{id}/answers" => api::surveys::put_answers;
     post "/api/v1/assignments/{id}/submit" => api::surveys::submit;
     post "/api/v1/assignments/{id}/return" => api::surveys::return_;
     post "/api/v1/assignments/{id}/accept" => api::surveys::accept;
+    post "/api/v1/assignments/{id}/extend" => api::surveys::extend;
     get "/api/v1/assignments/{id}/questionnaire.xlsx" => api::surveys::questionnaire_xlsx;
     put "/api/v1/assignments/{id}/questionnaire.xlsx" => api::surveys::put_questionnaire_xlsx;
 }

@@ -192,15 +192,24 @@ pub async fn campaign(
     Ok(Json(campaign_detail(&state, ctx.principal()?, id).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/answers.csv", tag = "surveys", params(("id" = i64, Path)),
-    responses((status = 200, description = "One row per institution × item, within the caller's scope", content_type = "text/csv")), security(("bearer" = [])))]
-pub async fn answers_csv(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    PathParam(id): PathParam<i64>,
-) -> AppResult<Response> {
-    let p = ctx.principal()?;
-    campaign_detail(&state, p, id).await?;
+const ANSWER_COLUMNS: [&str; 11] = [
+    "institution_code",
+    "institution_name",
+    "sector",
+    "bureau",
+    "status",
+    "item",
+    "asked",
+    "value",
+    "comment",
+    "answered_by",
+    "answered_at",
+];
+
+/// Every answer of a campaign within the caller's scope, one row per institution × question:
+/// the one table behind both the CSV and the XLSX export.
+async fn answer_rows(state: &AppState, p: &Principal, id: i64) -> AppResult<Vec<Vec<String>>> {
+    campaign_detail(state, p, id).await?;
     let assignments = state
         .store
         .list_assignments(
@@ -213,21 +222,7 @@ pub async fn answers_csv(
         .await?;
     let campaign = state.store.campaign(id).await?;
     let f = state.store.framework(campaign.framework_id).await?;
-    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let header = [
-        "institution_code",
-        "institution_name",
-        "sector",
-        "bureau",
-        "status",
-        "item",
-        "asked",
-        "value",
-        "comment",
-        "answered_by",
-        "answered_at",
-    ];
-    let _ = w.write_record(header);
+    let mut rows = Vec::new();
     for a in &assignments {
         let stored = state.store.answers(a.id).await?;
         let values: std::collections::HashMap<String, AnswerValue> = stored
@@ -245,24 +240,36 @@ pub async fn answers_csv(
                 Some(AnswerValue::Many(v)) => v.join(";"),
                 None => String::new(),
             };
-            let _ = w.write_record([
-                a.institution_code.as_str(),
-                &a.institution_name_en,
-                a.sector.0.code(),
-                a.bureau.0.code(),
-                a.status.0.code(),
-                &item.id,
-                if asked.contains(&item.id) {
-                    "true"
-                } else {
-                    "false"
-                },
-                &value,
-                s.and_then(|s| s.comment.as_deref()).unwrap_or(""),
-                s.map(|s| s.answered_by.as_str()).unwrap_or(""),
-                &s.map(|s| s.answered_at.to_rfc3339()).unwrap_or_default(),
+            rows.push(vec![
+                a.institution_code.clone(),
+                a.institution_name_en.clone(),
+                a.sector.0.code().to_string(),
+                a.bureau.0.code().to_string(),
+                a.status.0.code().to_string(),
+                item.id.clone(),
+                asked.contains(&item.id).to_string(),
+                value,
+                s.and_then(|s| s.comment.clone()).unwrap_or_default(),
+                s.map(|s| s.answered_by.clone()).unwrap_or_default(),
+                s.map(|s| s.answered_at.to_rfc3339()).unwrap_or_default(),
             ]);
         }
+    }
+    Ok(rows)
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/answers.csv", tag = "surveys", params(("id" = i64, Path)),
+    responses((status = 200, description = "One row per institution × item, within the caller's scope", content_type = "text/csv")), security(("bearer" = [])))]
+pub async fn answers_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+) -> AppResult<Response> {
+    let rows = answer_rows(&state, ctx.principal()?, id).await?;
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let _ = w.write_record(ANSWER_COLUMNS);
+    for r in &rows {
+        let _ = w.write_record(r);
     }
     let body = w.into_inner().unwrap_or_default();
     Ok((
@@ -276,6 +283,77 @@ pub async fn answers_csv(
         body,
     )
         .into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/answers.xlsx", tag = "surveys", params(("id" = i64, Path)),
+    responses((status = 200, description = "The same table as answers.csv, as a workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), security(("bearer" = [])))]
+pub async fn answers_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+) -> AppResult<Response> {
+    let rows = answer_rows(&state, ctx.principal()?, id).await?;
+    let bytes = mamori_excel::table("Answers", &ANSWER_COLUMNS, &rows)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, XLSX.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"mamori-answers.xlsx\"".to_string(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtendInput {
+    /// The new deadline, YYYY-MM-DD, later than the current one.
+    #[schema(value_type = String)]
+    pub due_on: NaiveDate,
+}
+
+/// Grants an extension: a later deadline for one institution.
+pub async fn extend_for(
+    state: &AppState,
+    p: &Principal,
+    id: i64,
+    due_on: NaiveDate,
+) -> AppResult<()> {
+    let (a, _) = assignment_for(state, p, id, AssignmentAction::Review).await?;
+    if due_on <= a.due_on {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "due_on",
+            "invalid.extension_not_later",
+        )
+        .with_value(&a.due_on.to_string())]));
+    }
+    if !a.status.0.is_open_for_answers() {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "status",
+            "invalid.transition",
+        )
+        .with_value(a.status.0.code())]));
+    }
+    Ok(state
+        .store
+        .extend_assignment(&Actor::from(p), &a, due_on)
+        .await?)
+}
+
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/extend", tag = "surveys", params(("id" = i64, Path)), request_body = ExtendInput,
+    responses((status = 204), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn extend(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+    ApiJson(input): ApiJson<ExtendInput>,
+) -> AppResult<StatusCode> {
+    extend_for(&state, ctx.principal()?, id, input.due_on).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -322,27 +322,56 @@ pub async fn create_campaign(
     }
 }
 
+#[derive(Deserialize, Default)]
+pub struct CampaignQuery {
+    notice: Option<String>,
+    status: Option<String>,
+    overdue: Option<String>,
+}
+
+/// Institutions listed at most on the campaign page; filters narrow the list.
+const LISTED: usize = 200;
+
 pub async fn campaign(
     State(state): State<AppState>,
     ctx: Ctx,
     PathParam(id): PathParam<i64>,
-    ApiQuery(q): ApiQuery<NoticeQuery>,
+    ApiQuery(q): ApiQuery<CampaignQuery>,
 ) -> AppResult<Response> {
     let p = ctx.principal()?;
     let l = ctx.lang;
     let d = campaign_detail(&state, p, id).await?;
+    let today = chrono::Utc::now().date_naive();
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(AssignmentStatus::from_code(s).ok_or_else(|| {
+            AppError::Validation(vec![
+                FieldError::new("status", "invalid.unknown_code").with_value(s)
+            ])
+        })?),
+        None => None,
+    };
+    let overdue_only = q.overdue.as_deref() == Some("1");
+    let filter = AssignmentFilter {
+        campaign_id: Some(id),
+        status,
+        overdue_on: overdue_only.then_some(today),
+    };
     let assignments = state
+        .store
+        .list_assignments(survey_scope(p), &filter)
+        .await?;
+    let overdue = state
         .store
         .list_assignments(
             survey_scope(p),
             &AssignmentFilter {
                 campaign_id: Some(id),
-                ..Default::default()
+                status: None,
+                overdue_on: Some(today),
             },
         )
-        .await?;
-    let today = chrono::Utc::now().date_naive();
-    let overdue = assignments.iter().filter(|a| a.is_overdue(today)).count();
+        .await?
+        .len();
     let breakdown = |title: &str,
                      prefix: &str,
                      rows: &std::collections::BTreeMap<
@@ -369,14 +398,24 @@ pub async fn campaign(
             @for s in AssignmentStatus::ALL { (status_label(l, s)) ": " (d.progress.get(s.code()).copied().unwrap_or(0)) " · " }
             (t(l, "surveys.overdue")) ": " (overdue)
             " · " a href=(format!("/api/v1/campaigns/{id}/answers.csv")) { (t(l, "surveys.download_answers")) }
+            " · " a href=(format!("/api/v1/campaigns/{id}/answers.xlsx")) { (t(l, "surveys.download_answers_xlsx")) }
         }
         (breakdown(t(l, "surveys.by_sector"), "sector", &d.by_sector))
         (breakdown(t(l, "surveys.by_bureau"), "bureau", &d.by_bureau))
         h2 { (t(l, "surveys.assignments")) }
+        form.filters method="get" action=(format!("/surveys/campaigns/{id}")) {
+            label for="f-status" { (t(l, "surveys.status")) select id="f-status" name="status" {
+                option value="" { (t(l, "filter.any")) }
+                @for s in AssignmentStatus::ALL { option value=(s.code()) selected[status == Some(s)] { (status_label(l, s)) } }
+            } }
+            label { input type="checkbox" name="overdue" value="1" checked[overdue_only]; " " (t(l, "surveys.overdue_only")) }
+            button type="submit" { (t(l, "filter.apply")) }
+        }
+        p { (tf(l, "surveys.listed", &[("shown", &assignments.len().min(LISTED).to_string()), ("total", &assignments.len().to_string())])) }
         table id="assignments" {
             thead { tr { th scope="col" { (t(l, "field.code")) } th scope="col" { (t(l, "field.name")) } th scope="col" { (t(l, "surveys.status")) } th scope="col" { (t(l, "surveys.due")) } } }
             tbody {
-                @for a in &assignments {
+                @for a in assignments.iter().take(LISTED) {
                     tr {
                         td { (a.institution_code) }
                         td { a href=(format!("/surveys/assignments/{}", a.id)) { (if l == Lang::Ja { &a.institution_name_ja } else { &a.institution_name_en }) } }
@@ -544,6 +583,15 @@ async fn render_assignment(
                     button.secondary type="submit" name="action" value="return" id="return" { (t(l, "surveys.return")) } " "
                     button type="submit" name="action" value="accept" id="accept" { (t(l, "surveys.accept")) }
                 }
+            }
+        }
+        @if check_assignment(p, AssignmentAction::Review, a.policy_ref()).is_ok() && a.status.0.is_open_for_answers() {
+            h2 { (t(l, "surveys.extension")) }
+            form.stack method="post" action=(format!("/surveys/assignments/{}/extend", a.id)) {
+                (csrf_field(ctx))
+                label for="due-on" { (t(l, "surveys.new_due")) }
+                input id="due-on" name="due_on" type="date" required;
+                button.secondary type="submit" id="extend" { (t(l, "surveys.extend")) }
             }
         }
         h2 { (t(l, "surveys.history")) }
@@ -743,6 +791,42 @@ pub async fn upload_xlsx(
     match crate::surveys::import_xlsx(&state, p, &a, &f, &bytes).await {
         Ok(_) => Ok(
             Redirect::to(&format!("/surveys/assignments/{id}?notice=notice.imported"))
+                .into_response(),
+        ),
+        Err(AppError::Validation(errors)) => {
+            let (a, f) = assignment_for(&state, p, id, AssignmentAction::Read).await?;
+            render_assignment(&state, &ctx, a, f, None, &errors, None).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ExtendForm {
+    #[serde(default)]
+    due_on: String,
+}
+
+pub async fn extend(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+    UiForm(form): UiForm<ExtendForm>,
+) -> AppResult<Response> {
+    let p = ctx.principal()?;
+    let result = match NaiveDate::parse_from_str(form.due_on.trim(), "%Y-%m-%d") {
+        Ok(d) => crate::api::surveys::extend_for(&state, p, id, d).await,
+        Err(_) => {
+            assignment_for(&state, p, id, AssignmentAction::Review).await?;
+            Err(AppError::Validation(vec![FieldError::new(
+                "due_on",
+                "invalid.date",
+            )]))
+        }
+    };
+    match result {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/surveys/assignments/{id}?notice=notice.extended"))
                 .into_response(),
         ),
         Err(AppError::Validation(errors)) => {

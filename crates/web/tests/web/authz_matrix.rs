@@ -175,6 +175,7 @@ fn matrix() -> HashMap<(&'static str, &'static str), Rule> {
             SURVEY_READ,
         ),
         ("post", "/surveys/assignments/{id}/upload", SURVEY_ANSWER),
+        ("post", "/surveys/assignments/{id}/extend", SURVEY_REVIEW),
         ("get", "/supervision", AnyUser),
         ("get", "/outsourcing", AnyUser),
         ("get", "/exercises", AnyUser),
@@ -203,12 +204,14 @@ fn matrix() -> HashMap<(&'static str, &'static str), Rule> {
         ("post", "/api/v1/campaigns", CAMPAIGN_WRITE),
         ("get", "/api/v1/campaigns/{id}", SURVEY_READ),
         ("get", "/api/v1/campaigns/{id}/answers.csv", SURVEY_READ),
+        ("get", "/api/v1/campaigns/{id}/answers.xlsx", SURVEY_READ),
         ("get", "/api/v1/assignments", SURVEYS),
         ("get", "/api/v1/assignments/{id}", SURVEY_READ),
         ("put", "/api/v1/assignments/{id}/answers", SURVEY_ANSWER),
         ("post", "/api/v1/assignments/{id}/submit", SURVEY_ANSWER),
         ("post", "/api/v1/assignments/{id}/return", SURVEY_REVIEW),
         ("post", "/api/v1/assignments/{id}/accept", SURVEY_REVIEW),
+        ("post", "/api/v1/assignments/{id}/extend", SURVEY_REVIEW),
         (
             "get",
             "/api/v1/assignments/{id}/questionnaire.xlsx",
@@ -386,6 +389,8 @@ async fn send(
         }),
         "/api/v1/assignments/{id}/answers" => serde_json::json!({"answers": []}),
         "/api/v1/assignments/{id}/return" => serde_json::json!({}),
+        // A date before the current deadline: allowed callers get a 422, so no state changes.
+        "/api/v1/assignments/{id}/extend" => serde_json::json!({"due_on": "2000-01-01"}),
         "/api/v1/assignments/{id}/submit"
         | "/api/v1/assignments/{id}/accept"
         | "/api/v1/assignments/{id}/questionnaire.xlsx" => return req.send().await.unwrap(),

@@ -352,3 +352,64 @@ async fn the_questionnaire_round_trips_through_excel_over_the_api() {
         "{p}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supervisors_grant_extensions_and_export_answers_as_xlsx() {
+    let app = spawn_app().await;
+    let kanto = app.token(Role::BureauSupervisor).await;
+    let member = app.token(Role::InstitutionMember).await;
+    let extend = |token: &str, id: i64, due: &str| {
+        app.client
+            .post(app.url(&format!("/api/v1/assignments/{id}/extend")))
+            .bearer_auth(token)
+            .json(&json!({"due_on": due}))
+            .send()
+    };
+    assert_eq!(
+        extend(&kanto, app.own_assignment, "2000-01-01")
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+    assert_eq!(
+        extend(&kanto, app.own_assignment, "2100-01-31")
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        extend(&member, app.own_assignment, "2101-01-31")
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        extend(&kanto, app.other_assignment, "2100-01-31")
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let q: Value = app
+        .get_with_token(
+            &format!("/api/v1/assignments/{}", app.own_assignment),
+            &kanto,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(q["assignment"]["due_on"], "2100-01-31");
+    let res = app
+        .get_with_token(
+            &format!("/api/v1/campaigns/{}/answers.xlsx", app.campaign),
+            &kanto,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let bytes = res.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"PK\x03\x04"));
+}
