@@ -760,3 +760,49 @@ impl Store {
         tx.commit().await
     }
 }
+
+impl Store {
+    /// Records a reminder on each assignment (shown to the institution on its questionnaire),
+    /// in one transaction with one audit record each.
+    pub async fn remind(&self, actor: &Actor, assignments: &[Assignment]) -> Result<usize> {
+        if assignments.is_empty() {
+            return Ok(0);
+        }
+        let now = Utc::now();
+        let mut tx = self.begin().await?;
+        for chunk in assignments.chunks(ROWS_PER_INSERT) {
+            let mut sql = Sql::new(self.backend(), "INSERT INTO assignment_events (assignment_id, action, actor, comment, snapshot, at) VALUES ");
+            for (i, a) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.row(vec![
+                    Arg::I64(a.id),
+                    Arg::Text("remind".into()),
+                    Arg::Text(actor.name.clone()),
+                    Arg::OptText(Some(a.due_on.to_string())),
+                    Arg::OptText(None),
+                    Arg::Time(now),
+                ]);
+            }
+            on_tx!(tx, |c| bind_args!(sqlx::query(&sql.text), sql.args)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()))?;
+        }
+        let events = assignments
+            .iter()
+            .map(|a| AuditEvent {
+                actor,
+                organisation_id: Some(a.institution_id),
+                action: "assignment.remind",
+                object_type: "assignment",
+                object_id: a.id.to_string(),
+                changes: json!({"due_on": a.due_on}),
+            })
+            .collect();
+        tx.audit_many(events).await?;
+        tx.commit().await?;
+        Ok(assignments.len())
+    }
+}

@@ -586,3 +586,51 @@ pub async fn put_questionnaire_xlsx(
     let status = crate::surveys::import_xlsx(&state, p, &a, &f, &body).await?;
     Ok(Json(StatusOutput { status }))
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Reminded {
+    pub reminded: usize,
+}
+
+/// Reminds every overdue institution of a campaign that the caller supervises.
+pub async fn remind_for(state: &AppState, p: &Principal, id: i64) -> AppResult<usize> {
+    campaign_detail(state, p, id).await?;
+    if !matches!(
+        p.role,
+        mamori_domain::Role::FsaSupervisor | mamori_domain::Role::BureauSupervisor
+    ) {
+        return Err(AppError::Forbidden);
+    }
+    let today = chrono::Utc::now().date_naive();
+    let overdue = state
+        .store
+        .list_assignments(
+            survey_scope(p),
+            &AssignmentFilter {
+                campaign_id: Some(id),
+                status: None,
+                overdue_on: Some(today),
+            },
+        )
+        .await?;
+    let mine: Vec<Assignment> = overdue
+        .into_iter()
+        .filter(|a| {
+            mamori_domain::policy::check_assignment(p, AssignmentAction::Review, a.policy_ref())
+                .is_ok()
+        })
+        .collect();
+    Ok(state.store.remind(&Actor::from(p), &mine).await?)
+}
+
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/remind", tag = "surveys", params(("id" = i64, Path)),
+    responses((status = 200, body = Reminded), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn remind(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+) -> AppResult<Json<Reminded>> {
+    Ok(Json(Reminded {
+        reminded: remind_for(&state, ctx.principal()?, id).await?,
+    }))
+}

@@ -397,6 +397,13 @@ pub async fn campaign(
         p id="progress" {
             @for s in AssignmentStatus::ALL { (status_label(l, s)) ": " (d.progress.get(s.code()).copied().unwrap_or(0)) " · " }
             (t(l, "surveys.overdue")) ": " (overdue)
+            @if overdue > 0 && matches!(p.role, mamori_domain::Role::FsaSupervisor | mamori_domain::Role::BureauSupervisor) {
+                " "
+                form.inline method="post" action=(format!("/surveys/campaigns/{id}/remind")) {
+                    (csrf_field(&ctx))
+                    button.secondary type="submit" id="remind" { (t(l, "surveys.remind")) }
+                }
+            }
             " · " a href=(format!("/api/v1/campaigns/{id}/answers.csv")) { (t(l, "surveys.download_answers")) }
             " · " a href=(format!("/api/v1/campaigns/{id}/answers.xlsx")) { (t(l, "surveys.download_answers_xlsx")) }
         }
@@ -524,6 +531,11 @@ async fn render_assignment(
             (t(l, "surveys.status")) ": " strong id="status" { (status_label(l, a.status.0)) } " · "
             (t(l, "surveys.due")) " " (a.due_on) " · "
             (tf(l, "surveys.answered_of", &[("answered", &sc.answered.to_string()), ("asked", &sc.asked.to_string())]))
+        }
+        @if a.status.0.is_open_for_answers() {
+            @if let Some(r) = events.iter().rev().find(|e| e.action == "remind") {
+                p.notice role="status" id="reminder" { (tf(l, "surveys.reminded_on", &[("when", &r.at.format("%Y-%m-%d").to_string()), ("due", &a.due_on.to_string())])) }
+            }
         }
         @if let Some(last_return) = events.iter().rev().find(|e| e.action == "return") {
             @if a.status.0 == AssignmentStatus::Returned {
@@ -835,4 +847,18 @@ pub async fn extend(
         }
         Err(e) => Err(e),
     }
+}
+
+pub async fn remind(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+) -> AppResult<Response> {
+    let n = crate::api::surveys::remind_for(&state, ctx.principal()?, id).await?;
+    let key = if n == 0 {
+        "notice.nothing_to_remind"
+    } else {
+        "notice.reminded"
+    };
+    Ok(Redirect::to(&format!("/surveys/campaigns/{id}?notice={key}")).into_response())
 }

@@ -166,6 +166,7 @@ fn matrix() -> HashMap<(&'static str, &'static str), Rule> {
         ("get", "/surveys/campaigns/new", CAMPAIGN_WRITE),
         ("post", "/surveys/campaigns/new", CAMPAIGN_WRITE),
         ("get", "/surveys/campaigns/{id}", SURVEY_READ),
+        ("post", "/surveys/campaigns/{id}/remind", SURVEY_REVIEW),
         ("get", "/surveys/assignments/{id}", SURVEY_READ),
         ("post", "/surveys/assignments/{id}", SURVEY_ANSWER),
         ("post", "/surveys/assignments/{id}/review", SURVEY_REVIEW),
@@ -205,6 +206,7 @@ fn matrix() -> HashMap<(&'static str, &'static str), Rule> {
         ("get", "/api/v1/campaigns/{id}", SURVEY_READ),
         ("get", "/api/v1/campaigns/{id}/answers.csv", SURVEY_READ),
         ("get", "/api/v1/campaigns/{id}/answers.xlsx", SURVEY_READ),
+        ("post", "/api/v1/campaigns/{id}/remind", SURVEY_REVIEW),
         ("get", "/api/v1/assignments", SURVEYS),
         ("get", "/api/v1/assignments/{id}", SURVEY_READ),
         ("put", "/api/v1/assignments/{id}/answers", SURVEY_ANSWER),
@@ -393,7 +395,8 @@ async fn send(
         "/api/v1/assignments/{id}/extend" => serde_json::json!({"due_on": "2000-01-01"}),
         "/api/v1/assignments/{id}/submit"
         | "/api/v1/assignments/{id}/accept"
-        | "/api/v1/assignments/{id}/questionnaire.xlsx" => return req.send().await.unwrap(),
+        | "/api/v1/assignments/{id}/questionnaire.xlsx"
+        | "/api/v1/campaigns/{id}/remind" => return req.send().await.unwrap(),
         "/api/v1/registry/import" => {
             let csv = format!(
                 "{}\nIMP-{n},取込銀行,Imported Bank,regional_bank,small,kanto,tokyo,,none,false\n",

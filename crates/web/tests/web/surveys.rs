@@ -413,3 +413,69 @@ async fn supervisors_grant_extensions_and_export_answers_as_xlsx() {
     let bytes = res.bytes().await.unwrap();
     assert!(bytes.starts_with(b"PK\x03\x04"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overdue_institutions_are_reminded_and_see_it() {
+    let app = spawn_app().await;
+    let fsa = app.token(Role::FsaSupervisor).await;
+    let kanto = app.token(Role::BureauSupervisor).await;
+    // Nothing is overdue in the fixture (due 2099): nothing to remind.
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/campaigns/{}/remind", app.campaign)))
+        .bearer_auth(&kanto)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["reminded"], 0);
+    // A campaign already past its deadline.
+    let res = app
+        .client
+        .post(app.url("/api/v1/campaigns"))
+        .bearer_auth(&fsa)
+        .json(&json!({"name": "Late", "framework_id": app.framework, "opens_on": "2020-01-01", "due_on": "2020-02-01"}))
+        .send()
+        .await
+        .unwrap();
+    let late = res.json::<Value>().await.unwrap()["campaign"]["id"]
+        .as_i64()
+        .unwrap();
+    // The Kanto bureau reminds its two institutions only.
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/campaigns/{late}/remind")))
+        .bearer_auth(&kanto)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["reminded"], 2);
+    let overdue: Value = app
+        .get_with_token(
+            &format!("/api/v1/assignments?campaign={late}&overdue=true"),
+            &fsa,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(overdue.as_array().unwrap().len(), 3);
+    let own = overdue
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["institution_code"] == "RB-OWN")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let session = app.session(Role::InstitutionMember).await;
+    let page = app
+        .get_with_session(&format!("/surveys/assignments/{own}"), &session)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("id=\"reminder\""),
+        "the institution does not see the reminder"
+    );
+}
