@@ -15,6 +15,7 @@ use mamori_survey::answer::AnswerValue;
 use mamori_survey::assignment::{next, AssignmentStatus, Transition};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use sha2::Digest;
 use std::collections::{BTreeMap, HashMap};
 
 /// Which institutions a campaign goes to. Every non-empty list narrows the population;
@@ -804,5 +805,94 @@ impl Store {
         tx.audit_many(events).await?;
         tx.commit().await?;
         Ok(assignments.len())
+    }
+}
+
+/// An evidence file's description (without its bytes).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Evidence {
+    pub id: i64,
+    pub item_id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+impl Store {
+    pub async fn add_evidence(
+        &self,
+        actor: &Actor,
+        assignment: &Assignment,
+        item_id: &str,
+        filename: &str,
+        content_type: &str,
+        data: &[u8],
+    ) -> Result<i64> {
+        let sha = hex::encode(sha2::Sha256::digest(data));
+        let mut tx = self.begin().await?;
+        let id: i64 = on_tx!(tx, |c| {
+            sqlx::query_scalar(
+            "INSERT INTO evidence (assignment_id, item_id, filename, content_type, size, sha256, data, uploaded_by, uploaded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"
+        )
+        .bind(assignment.id)
+        .bind(item_id)
+        .bind(filename)
+        .bind(content_type)
+        .bind(data.len() as i64)
+        .bind(&sha)
+        .bind(data)
+        .bind(&actor.name)
+        .bind(Utc::now())
+        .fetch_one(c)
+        .await
+        })?;
+        tx.audit(AuditEvent {
+            actor,
+            organisation_id: Some(assignment.institution_id),
+            action: "evidence.add",
+            object_type: "evidence",
+            object_id: id.to_string(),
+            changes: json!({"assignment": assignment.id, "item": item_id, "filename": filename, "size": data.len(), "sha256": sha}),
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn list_evidence(&self, assignment_id: i64) -> Result<Vec<Evidence>> {
+        let rows: Vec<Evidence> = read!(self, |c| {
+            sqlx::query_as(
+            "SELECT id, item_id, filename, content_type, size, sha256, uploaded_by, uploaded_at FROM evidence WHERE assignment_id = $1 ORDER BY item_id, id"
+        )
+        .bind(assignment_id)
+        .fetch_all(c)
+        .await
+        })?;
+        Ok(rows)
+    }
+
+    /// One file of an assignment, with its bytes; `NotFound` when it belongs to another.
+    pub async fn evidence_file(&self, assignment_id: i64, id: i64) -> Result<(Evidence, Vec<u8>)> {
+        let meta: Option<Evidence> = read!(self, |c| {
+            sqlx::query_as(
+            "SELECT id, item_id, filename, content_type, size, sha256, uploaded_by, uploaded_at FROM evidence WHERE assignment_id = $1 AND id = $2"
+        )
+        .bind(assignment_id)
+        .bind(id)
+        .fetch_optional(c)
+        .await
+        })?;
+        let meta = meta.ok_or(StoreError::NotFound)?;
+        let data: Vec<u8> = read!(self, |c| sqlx::query_scalar(
+            "SELECT data FROM evidence WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_one(c)
+        .await)?;
+        Ok((meta, data))
     }
 }

@@ -28,6 +28,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_campaigns.sql"),
         postgres: include_str!("../migrations/postgres/0003_campaigns.sql"),
     },
+    Migration {
+        version: 4,
+        name: "evidence",
+        sqlite: include_str!("../migrations/sqlite/0004_evidence.sql"),
+        postgres: include_str!("../migrations/postgres/0004_evidence.sql"),
+    },
 ];
 
 impl Store {

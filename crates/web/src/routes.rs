@@ -73,6 +73,8 @@ route_table! {
     get "/surveys/assignments/{id}/questionnaire.xlsx" => ui::surveys::download_xlsx;
     post "/surveys/assignments/{id}/upload" => ui::surveys::upload_xlsx;
     post "/surveys/assignments/{id}/extend" => ui::surveys::extend;
+    post "/surveys/assignments/{id}/evidence" => ui::surveys::upload_evidence;
+    get "/surveys/assignments/{id}/evidence/{evidence_id}" => ui::surveys::evidence_file;
     get "/supervision" => ui::soon::supervision;
     get "/outsourcing" => ui::soon::outsourcing;
     get "/exercises" => ui::soon::exercises;
@@ -108,6 +110,8 @@ route_table! {
     post "/api/v1/assignments/{id}/return" => api::surveys::return_;
     post "/api/v1/assignments/{id}/accept" => api::surveys::accept;
     post "/api/v1/assignments/{id}/extend" => api::surveys::extend;
+    get "/api/v1/assignments/{id}/evidence" => api::surveys::evidence;
+    get "/api/v1/assignments/{id}/evidence/{evidence_id}" => api::surveys::evidence_file;
     get "/api/v1/assignments/{id}/questionnaire.xlsx" => api::surveys::questionnaire_xlsx;
     put "/api/v1/assignments/{id}/questionnaire.xlsx" => api::surveys::put_questionnaire_xlsx;
 }

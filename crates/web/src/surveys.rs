@@ -234,3 +234,79 @@ pub async fn import_xlsx(
         .collect();
     apply(state, p, a, f, Transition::Save, &inputs, None).await
 }
+
+/// Largest evidence file.
+pub const MAX_EVIDENCE: usize = 4 * 1024 * 1024;
+
+/// The content type of an acceptable evidence file, judged by its bytes and name: PDF, PNG,
+/// JPEG, Office (xlsx, docx, pptx), or UTF-8 text (txt, csv). Anything else is refused.
+pub fn evidence_type(filename: &str, bytes: &[u8]) -> Result<&'static str, FieldError> {
+    let ext = filename
+        .rsplit('.')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if bytes.is_empty() {
+        return Err(FieldError::new("file", "invalid.required"));
+    }
+    if bytes.len() > MAX_EVIDENCE {
+        return Err(FieldError::new("file", "invalid.evidence_too_large"));
+    }
+    let t = match ext.as_str() {
+        "pdf" if bytes.starts_with(b"%PDF-") => "application/pdf",
+        "png" if bytes.starts_with(b"\x89PNG\r\n\x1a\n") => "image/png",
+        "jpg" | "jpeg" if bytes.starts_with(b"\xFF\xD8\xFF") => "image/jpeg",
+        "xlsx" if bytes.starts_with(b"PK\x03\x04") => {
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        }
+        "docx" if bytes.starts_with(b"PK\x03\x04") => {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        }
+        "pptx" if bytes.starts_with(b"PK\x03\x04") => {
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+        }
+        "txt" | "csv" if std::str::from_utf8(bytes).is_ok() && !bytes.contains(&0) => {
+            "text/plain; charset=utf-8"
+        }
+        _ => return Err(FieldError::new("file", "invalid.evidence_type").with_value(filename)),
+    };
+    Ok(t)
+}
+
+/// A file name safe to store and to send back: no path, no control characters, bounded.
+pub fn clean_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"' && *c != ';')
+        .take(120)
+        .collect();
+    if cleaned.trim().is_empty() {
+        "evidence".into()
+    } else {
+        cleaned
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_is_judged_by_its_bytes_not_its_name() {
+        assert_eq!(
+            evidence_type("a.pdf", b"%PDF-1.7 ..."),
+            Ok("application/pdf")
+        );
+        assert!(evidence_type("a.pdf", b"MZ\x90\x00 an exe").is_err());
+        assert!(evidence_type("a.exe", b"%PDF-1.7").is_err());
+        assert!(evidence_type("a.txt", b"\x00\x01").is_err());
+        assert_eq!(
+            evidence_type("notes.csv", "a,b\n".as_bytes()),
+            Ok("text/plain; charset=utf-8")
+        );
+        assert!(evidence_type("big.txt", &vec![b'a'; MAX_EVIDENCE + 1]).is_err());
+        assert_eq!(clean_filename("../../etc/pass\"wd;.txt"), "passwd.txt");
+        assert_eq!(clean_filename("C:\\x\\計画書.pdf"), "計画書.pdf");
+    }
+}

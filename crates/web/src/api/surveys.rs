@@ -634,3 +634,69 @@ pub async fn remind(
         reminded: remind_for(&state, ctx.principal()?, id).await?,
     }))
 }
+
+#[utoipa::path(get, path = "/api/v1/assignments/{id}/evidence", tag = "surveys", params(("id" = i64, Path)),
+    responses((status = 200, description = "Evidence files attached to the assignment's answers"), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn evidence(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+) -> AppResult<Json<Vec<mamori_store::campaigns::Evidence>>> {
+    let (a, _) = assignment_for(&state, ctx.principal()?, id, AssignmentAction::Read).await?;
+    Ok(Json(state.store.list_evidence(a.id).await?))
+}
+
+/// Sends an evidence file as an attachment, never to be rendered by the browser.
+pub async fn evidence_download(
+    state: &AppState,
+    p: &Principal,
+    id: i64,
+    evidence_id: i64,
+) -> AppResult<Response> {
+    let (a, _) = assignment_for(state, p, id, AssignmentAction::Read).await?;
+    let (meta, data) = state.store.evidence_file(a.id, evidence_id).await?;
+    let ascii: String = meta
+        .filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = meta
+        .filename
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, meta.content_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        data,
+    )
+        .into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/assignments/{id}/evidence/{evidence_id}", tag = "surveys", params(("id" = i64, Path), ("evidence_id" = i64, Path)),
+    responses((status = 200, description = "The file, as an attachment"), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn evidence_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam((id, evidence_id)): PathParam<(i64, i64)>,
+) -> AppResult<Response> {
+    evidence_download(&state, ctx.principal()?, id, evidence_id).await
+}

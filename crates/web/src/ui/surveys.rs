@@ -516,6 +516,7 @@ async fn render_assignment(
         && a.status.0 == AssignmentStatus::Submitted;
     let sc = scores(state, &a, &f).await?;
     let events = state.store.assignment_events(a.id).await?;
+    let evidence = state.store.list_evidence(a.id).await?;
     let walk = f.walk();
     let title_of = |id: &str| {
         walk.iter()
@@ -573,6 +574,28 @@ async fn render_assignment(
             @if can_answer {
                 button type="submit" name="action" value="save" id="save-draft" { (t(l, "surveys.save")) } " "
                 button type="submit" name="action" value="submit" id="submit-answers" { (t(l, "surveys.submit")) }
+            }
+        }
+        h2 { (t(l, "surveys.evidence")) }
+        @if evidence.is_empty() { p.muted { (t(l, "surveys.no_evidence")) } } @else {
+            table id="evidence" {
+                thead { tr { th scope="col" { (t(l, "surveys.question")) } th scope="col" { (t(l, "field.file")) } th.num scope="col" { (t(l, "surveys.size")) } th scope="col" { (t(l, "audit.actor")) } } }
+                tbody { @for e in &evidence { tr {
+                    td { (e.item_id) }
+                    td { a href=(format!("/surveys/assignments/{}/evidence/{}", a.id, e.id)) { (e.filename) } }
+                    td.num { (format!("{:.1} KB", e.size as f64 / 1024.0)) }
+                    td { (e.uploaded_by) " " (e.uploaded_at.format("%Y-%m-%d")) }
+                } } }
+            }
+        }
+        @if can_answer {
+            form.stack method="post" action=(format!("/surveys/assignments/{}/evidence?csrf={}", a.id, ctx.csrf)) enctype="multipart/form-data" {
+                label for="ev-item" { (t(l, "surveys.question")) }
+                select id="ev-item" name="item" { @for q in &asked { option value=(q.id) { (q.id) " " (text(l, &q.title)) } } }
+                label for="ev-file" { (t(l, "field.file")) }
+                input id="ev-file" name="file" type="file" required accept=".pdf,.png,.jpg,.jpeg,.xlsx,.docx,.pptx,.txt,.csv";
+                small.muted { (t(l, "surveys.evidence_help")) }
+                button.secondary type="submit" id="upload-evidence" { (t(l, "surveys.attach")) }
             }
         }
         h2 { (t(l, "surveys.excel")) }
@@ -861,4 +884,84 @@ pub async fn remind(
         "notice.reminded"
     };
     Ok(Redirect::to(&format!("/surveys/campaigns/{id}?notice={key}")).into_response())
+}
+
+pub async fn evidence_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam((id, evidence_id)): PathParam<(i64, i64)>,
+) -> AppResult<Response> {
+    crate::api::surveys::evidence_download(&state, ctx.principal()?, id, evidence_id).await
+}
+
+pub async fn upload_evidence(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> AppResult<Response> {
+    let p = ctx.principal()?;
+    let (a, f) = assignment_for(&state, p, id, AssignmentAction::Answer).await?;
+    let mut multipart = multipart.map_err(|_| AppError::UnsupportedMediaType)?;
+    let (mut item, mut file) = (String::new(), None);
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| AppError::bad_request("invalid_form", "error.invalid_form"))?
+    {
+        match field.name() {
+            Some("item") => {
+                item = field
+                    .text()
+                    .await
+                    .map_err(|_| AppError::bad_request("invalid_form", "error.invalid_form"))?
+            }
+            Some("file") => {
+                let name = crate::surveys::clean_filename(field.file_name().unwrap_or(""));
+                let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
+                file = Some((name, bytes));
+            }
+            _ => {}
+        }
+    }
+    let mut errors = Vec::new();
+    if !a.status.0.is_open_for_answers() {
+        errors.push(FieldError::new("status", "invalid.transition").with_value(a.status.0.code()));
+    }
+    if !f
+        .walk()
+        .iter()
+        .any(|(_, i)| i.is_assessable() && i.id == item)
+    {
+        errors.push(FieldError::new("item", "invalid.unknown_item").with_value(&item));
+    }
+    let checked = match &file {
+        Some((name, bytes)) => crate::surveys::evidence_type(name, bytes)
+            .map_err(|e| errors.push(e))
+            .ok(),
+        None => {
+            errors.push(FieldError::new("file", "invalid.required"));
+            None
+        }
+    };
+    match (checked, file, errors.is_empty()) {
+        (Some(content_type), Some((name, bytes)), true) => {
+            state
+                .store
+                .add_evidence(
+                    &mamori_store::Actor::from(p),
+                    &a,
+                    &item,
+                    &name,
+                    content_type,
+                    &bytes,
+                )
+                .await?;
+            Ok(Redirect::to(&format!(
+                "/surveys/assignments/{id}?notice=notice.evidence_added"
+            ))
+            .into_response())
+        }
+        _ => render_assignment(&state, &ctx, a, f, None, &errors, None).await,
+    }
 }

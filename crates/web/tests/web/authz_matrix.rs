@@ -177,6 +177,12 @@ fn matrix() -> HashMap<(&'static str, &'static str), Rule> {
         ),
         ("post", "/surveys/assignments/{id}/upload", SURVEY_ANSWER),
         ("post", "/surveys/assignments/{id}/extend", SURVEY_REVIEW),
+        ("post", "/surveys/assignments/{id}/evidence", SURVEY_ANSWER),
+        (
+            "get",
+            "/surveys/assignments/{id}/evidence/{evidence_id}",
+            SURVEY_READ,
+        ),
         ("get", "/supervision", AnyUser),
         ("get", "/outsourcing", AnyUser),
         ("get", "/exercises", AnyUser),
@@ -214,6 +220,12 @@ fn matrix() -> HashMap<(&'static str, &'static str), Rule> {
         ("post", "/api/v1/assignments/{id}/return", SURVEY_REVIEW),
         ("post", "/api/v1/assignments/{id}/accept", SURVEY_REVIEW),
         ("post", "/api/v1/assignments/{id}/extend", SURVEY_REVIEW),
+        ("get", "/api/v1/assignments/{id}/evidence", SURVEY_READ),
+        (
+            "get",
+            "/api/v1/assignments/{id}/evidence/{evidence_id}",
+            SURVEY_READ,
+        ),
         (
             "get",
             "/api/v1/assignments/{id}/questionnaire.xlsx",
@@ -329,6 +341,31 @@ async fn concrete_path(app: &TestApp, route: &RouteSpec, caller: &Caller, own: b
             .await
             .unwrap();
         path = path.replace("{token_id}", &t.id.to_string());
+    }
+    if path.contains("{evidence_id}") {
+        let assignment = if own {
+            app.own_assignment
+        } else {
+            app.other_assignment
+        };
+        let a = app
+            .store
+            .assignment(mamori_domain::InstitutionScope::All, assignment)
+            .await
+            .unwrap();
+        let e = app
+            .store
+            .add_evidence(
+                &Actor::system("matrix"),
+                &a,
+                "Q1",
+                "plan.pdf",
+                "application/pdf",
+                b"%PDF-1.7 matrix",
+            )
+            .await
+            .unwrap();
+        path = path.replace("{evidence_id}", &e.to_string());
     }
     if path.contains("{username}") {
         // A throwaway account, so that disabling it affects no caller.

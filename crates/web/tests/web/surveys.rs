@@ -479,3 +479,70 @@ async fn overdue_institutions_are_reminded_and_see_it() {
         "the institution does not see the reminder"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_is_checked_by_content_and_served_as_an_attachment() {
+    let app = spawn_app().await;
+    let session = app.session(Role::InstitutionMember).await;
+    let id = app.own_assignment;
+    let upload = |name: &'static str, bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new().text("item", "Q1").part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name),
+        );
+        app.client
+            .post(app.url(&format!(
+                "/surveys/assignments/{id}/evidence?csrf={}",
+                crate::support::CSRF
+            )))
+            .header(
+                "cookie",
+                format!(
+                    "mamori_session={session}; mamori_csrf={}",
+                    crate::support::CSRF
+                ),
+            )
+            .multipart(form)
+            .send()
+    };
+    let res = upload("plan.pdf", b"MZ pretending to be a pdf".to_vec())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let res = upload("plan.pdf", b"%PDF-1.7 board approved plan".to_vec())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let fsa = app.token(Role::FsaSupervisor).await;
+    let list: Value = app
+        .get_with_token(&format!("/api/v1/assignments/{id}/evidence"), &fsa)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list[0]["filename"], "plan.pdf");
+    let eid = list[0]["id"].as_i64().unwrap();
+    let res = app
+        .get_with_token(&format!("/api/v1/assignments/{id}/evidence/{eid}"), &fsa)
+        .await;
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert_eq!(
+        res.bytes().await.unwrap().as_ref(),
+        b"%PDF-1.7 board approved plan"
+    );
+    // Not through another assignment's URL.
+    let res = app
+        .get_with_token(
+            &format!(
+                "/api/v1/assignments/{}/evidence/{eid}",
+                app.other_assignment
+            ),
+            &fsa,
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+}
