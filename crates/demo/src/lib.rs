@@ -597,12 +597,16 @@ pub async fn seed(store: &Store, options: DemoOptions) -> Result<DemoSummary, De
             s.name_en.clone(),
         ));
     }
+    // Hash every password at once (argon2 is slow on purpose; the cores are idle).
+    let passwords: Vec<String> = plan.iter().map(|_| demo_password(&mut rng)).collect();
+    let hashes =
+        futures_util::future::try_join_all(passwords.iter().map(|p| hash_password(p))).await?;
     let mut accounts = Vec::new();
     let mut tx = store.begin().await?;
-    for (username, display, role, org_code, org_name) in plan {
-        let password = demo_password(&mut rng);
+    for ((username, display, role, org_code, org_name), (password, hash)) in
+        plan.into_iter().zip(passwords.into_iter().zip(hashes))
+    {
         let (org_id, _) = store.organisation_by_code(&org_code).await?;
-        let hash = hash_password(&password).await?;
         tx.insert_account_with_hash(&actor, username, display, org_id, role, &hash)
             .await?;
         accounts.push(DemoAccount {
