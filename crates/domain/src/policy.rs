@@ -167,6 +167,9 @@ pub enum Permission {
     ManageCampaigns,
     /// Import frameworks into the library.
     ManageFrameworks,
+    /// Review survey answers of the institutions in one's survey scope (return, accept,
+    /// extend, remind). Which assignment exactly is decided by `check_assignment`.
+    ReviewSurveys,
 }
 
 pub fn allows(p: &Principal, permission: Permission) -> bool {
@@ -180,6 +183,7 @@ pub fn allows(p: &Principal, permission: Permission) -> bool {
         Permission::ViewSurveys => survey_scope(p) != InstitutionScope::Nothing,
         Permission::ManageCampaigns => p.role == FsaSupervisor,
         Permission::ManageFrameworks => matches!(p.role, SystemAdmin | FsaSupervisor),
+        Permission::ReviewSurveys => matches!(p.role, FsaSupervisor | BureauSupervisor),
     }
 }
 

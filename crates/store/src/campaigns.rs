@@ -6,7 +6,7 @@
 
 use crate::audit::AuditEvent;
 use crate::sql::{bind_args, Arg, Sql, ROWS_PER_INSERT};
-use crate::{on_tx, read, Actor, Result, Store, StoreError};
+use crate::{on_tx, read, Actor, Result, Store, StoreError, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use mamori_domain::policy::InstitutionScope;
 use mamori_domain::validation::FieldError;
@@ -533,20 +533,16 @@ impl Store {
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
-        on_tx!(tx, |c| {
-            sqlx::query(
-            "INSERT INTO assignment_events (assignment_id, action, actor, comment, snapshot, at) VALUES ($1, $2, $3, $4, $5, $6)"
+        tx.insert_events(
+            actor,
+            &[NewEvent {
+                assignment_id: assignment.id,
+                action: transition.code(),
+                comment: comment.map(str::to_string),
+                snapshot,
+            }],
         )
-        .bind(assignment.id)
-        .bind(transition.code())
-        .bind(&actor.name)
-        .bind(comment)
-        .bind(&snapshot)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected())
-        })?;
+        .await?;
         tx.audit(AuditEvent {
             actor,
             organisation_id: Some(assignment.institution_id),
@@ -582,18 +578,16 @@ impl Store {
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
-        on_tx!(tx, |c| {
-            sqlx::query(
-            "INSERT INTO assignment_events (assignment_id, action, actor, comment, snapshot, at) VALUES ($1, 'extend', $2, $3, NULL, $4)"
+        tx.insert_events(
+            actor,
+            &[NewEvent {
+                assignment_id: assignment.id,
+                action: "extend",
+                comment: Some(due_on.to_string()),
+                snapshot: None,
+            }],
         )
-        .bind(assignment.id)
-        .bind(&actor.name)
-        .bind(due_on.to_string())
-        .bind(Utc::now())
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected())
-        })?;
+        .await?;
         tx.audit(AuditEvent {
             actor,
             organisation_id: Some(assignment.institution_id),
@@ -604,6 +598,49 @@ impl Store {
         })
         .await?;
         tx.commit().await
+    }
+}
+
+/// A history entry to write.
+pub(crate) struct NewEvent<'a> {
+    pub assignment_id: i64,
+    pub action: &'a str,
+    pub comment: Option<String>,
+    pub snapshot: Option<String>,
+}
+
+impl Tx {
+    /// Writes history entries with multi-row inserts.
+    pub(crate) async fn insert_events(
+        &mut self,
+        actor: &Actor,
+        events: &[NewEvent<'_>],
+    ) -> Result<()> {
+        let now = Utc::now();
+        for chunk in events.chunks(ROWS_PER_INSERT) {
+            let mut sql = Sql::new(
+                self.backend,
+                "INSERT INTO assignment_events (assignment_id, action, actor, comment, snapshot, at) VALUES ",
+            );
+            for (i, e) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.row(vec![
+                    Arg::I64(e.assignment_id),
+                    Arg::Text(e.action.to_string()),
+                    Arg::Text(actor.name.clone()),
+                    Arg::OptText(e.comment.clone()),
+                    Arg::OptText(e.snapshot.clone()),
+                    Arg::Time(now),
+                ]);
+            }
+            on_tx!(self, |c| bind_args!(sqlx::query(&sql.text), sql.args)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()))?;
+        }
+        Ok(())
     }
 }
 
@@ -681,13 +718,13 @@ impl Store {
                     .map(|r| r.rows_affected()))?;
             }
         }
-        for chunk in loaded.chunks(ROWS_PER_INSERT) {
-            let mut sql = Sql::new(self.backend(), "INSERT INTO assignment_events (assignment_id, action, actor, comment, snapshot, at) VALUES ");
-            for (i, l) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                let snapshot = matches!(
+        let history: Vec<NewEvent> = loaded
+            .iter()
+            .map(|l| NewEvent {
+                assignment_id: l.assignment_id,
+                action: "load",
+                comment: None,
+                snapshot: matches!(
                     l.status,
                     AssignmentStatus::Submitted
                         | AssignmentStatus::Accepted
@@ -705,21 +742,10 @@ impl Store {
                         })
                         .collect();
                     serde_json::to_string(&map).unwrap_or_default()
-                });
-                sql.row(vec![
-                    Arg::I64(l.assignment_id),
-                    Arg::Text("load".into()),
-                    Arg::Text(actor.name.clone()),
-                    Arg::OptText(None),
-                    Arg::OptText(snapshot),
-                    Arg::Time(now),
-                ]);
-            }
-            on_tx!(tx, |c| bind_args!(sqlx::query(&sql.text), sql.args)
-                .execute(c)
-                .await
-                .map(|r| r.rows_affected()))?;
-        }
+                }),
+            })
+            .collect();
+        tx.insert_events(actor, &history).await?;
         let events = loaded
             .iter()
             .map(|l| AuditEvent {
@@ -769,28 +795,17 @@ impl Store {
         if assignments.is_empty() {
             return Ok(0);
         }
-        let now = Utc::now();
         let mut tx = self.begin().await?;
-        for chunk in assignments.chunks(ROWS_PER_INSERT) {
-            let mut sql = Sql::new(self.backend(), "INSERT INTO assignment_events (assignment_id, action, actor, comment, snapshot, at) VALUES ");
-            for (i, a) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.row(vec![
-                    Arg::I64(a.id),
-                    Arg::Text("remind".into()),
-                    Arg::Text(actor.name.clone()),
-                    Arg::OptText(Some(a.due_on.to_string())),
-                    Arg::OptText(None),
-                    Arg::Time(now),
-                ]);
-            }
-            on_tx!(tx, |c| bind_args!(sqlx::query(&sql.text), sql.args)
-                .execute(c)
-                .await
-                .map(|r| r.rows_affected()))?;
-        }
+        let history: Vec<NewEvent> = assignments
+            .iter()
+            .map(|a| NewEvent {
+                assignment_id: a.id,
+                action: "remind",
+                comment: Some(a.due_on.to_string()),
+                snapshot: None,
+            })
+            .collect();
+        tx.insert_events(actor, &history).await?;
         let events = assignments
             .iter()
             .map(|a| AuditEvent {

@@ -595,24 +595,8 @@ pub struct Reminded {
 /// Reminds every overdue institution of a campaign that the caller supervises.
 pub async fn remind_for(state: &AppState, p: &Principal, id: i64) -> AppResult<usize> {
     campaign_detail(state, p, id).await?;
-    if !matches!(
-        p.role,
-        mamori_domain::Role::FsaSupervisor | mamori_domain::Role::BureauSupervisor
-    ) {
-        return Err(AppError::Forbidden);
-    }
-    let today = chrono::Utc::now().date_naive();
-    let overdue = state
-        .store
-        .list_assignments(
-            survey_scope(p),
-            &AssignmentFilter {
-                campaign_id: Some(id),
-                status: None,
-                overdue_on: Some(today),
-            },
-        )
-        .await?;
+    require(p, Permission::ReviewSurveys)?;
+    let overdue = overdue_assignments(state, p, id).await?;
     let mine: Vec<Assignment> = overdue
         .into_iter()
         .filter(|a| {
@@ -699,4 +683,21 @@ pub async fn evidence_file(
     PathParam((id, evidence_id)): PathParam<(i64, i64)>,
 ) -> AppResult<Response> {
     evidence_download(&state, ctx.principal()?, id, evidence_id).await
+}
+
+/// The overdue assignments of a campaign within the caller's scope.
+pub async fn overdue_assignments(
+    state: &AppState,
+    p: &Principal,
+    id: i64,
+) -> AppResult<Vec<Assignment>> {
+    let filter = AssignmentFilter {
+        campaign_id: Some(id),
+        status: None,
+        overdue_on: Some(chrono::Utc::now().date_naive()),
+    };
+    Ok(state
+        .store
+        .list_assignments(survey_scope(p), &filter)
+        .await?)
 }

@@ -360,16 +360,7 @@ pub async fn campaign(
         .store
         .list_assignments(survey_scope(p), &filter)
         .await?;
-    let overdue = state
-        .store
-        .list_assignments(
-            survey_scope(p),
-            &AssignmentFilter {
-                campaign_id: Some(id),
-                status: None,
-                overdue_on: Some(today),
-            },
-        )
+    let overdue = crate::api::surveys::overdue_assignments(&state, p, id)
         .await?
         .len();
     let breakdown = |title: &str,
@@ -397,7 +388,7 @@ pub async fn campaign(
         p id="progress" {
             @for s in AssignmentStatus::ALL { (status_label(l, s)) ": " (d.progress.get(s.code()).copied().unwrap_or(0)) " · " }
             (t(l, "surveys.overdue")) ": " (overdue)
-            @if overdue > 0 && matches!(p.role, mamori_domain::Role::FsaSupervisor | mamori_domain::Role::BureauSupervisor) {
+            @if overdue > 0 && allows(p, Permission::ReviewSurveys) {
                 " "
                 form.inline method="post" action=(format!("/surveys/campaigns/{id}/remind")) {
                     (csrf_field(&ctx))
