@@ -553,6 +553,9 @@ async fn render_assignment(
                             legend { strong { (i.id) } " " (text(l, i.question.as_ref().unwrap_or(&i.title))) }
                             @if let Some(g) = &i.guidance { p.muted { (text(l, g)) } }
                             (answer_input(l, i, &f.levels, current, can_answer))
+                            @if let Some(score) = mamori_survey::scoring::item_score(i, stored.get(&i.id).map(|s| &s.value)) {
+                                " " small.muted.score { (tf(l, "surveys.item_score", &[("score", &format!("{score:.2}")), ("weight", &format!("{}", i.weight))])) }
+                            }
                             @if can_answer || comment.is_some() {
                                 br;
                                 label { (t(l, "surveys.comment")) " " input name=(format!("c:{}", i.id)) value=(comment.unwrap_or_default()) maxlength="2000" disabled[!can_answer]; }
@@ -624,7 +627,21 @@ async fn render_assignment(
         @if events.is_empty() { p.muted { (t(l, "surveys.no_history")) } } @else {
             table id="history" {
                 thead { tr { th scope="col" { (t(l, "audit.at")) } th scope="col" { (t(l, "audit.actor")) } th scope="col" { (t(l, "audit.action")) } th scope="col" { (t(l, "surveys.comment")) } } }
-                tbody { @for e in &events { tr { td { (e.at.format("%Y-%m-%d %H:%M UTC")) } td { (e.actor) } td { (t(l, &format!("event.{}", e.action))) } td { (e.comment.as_deref().unwrap_or("")) } } } }
+                tbody { @for e in &events { tr {
+                    td { (e.at.format("%Y-%m-%d %H:%M UTC")) } td { (e.actor) } td { (t(l, &format!("event.{}", e.action))) }
+                    td {
+                        (e.comment.as_deref().unwrap_or(""))
+                        @if let Some(snapshot) = e.snapshot.as_deref().and_then(|s| serde_json::from_str::<std::collections::BTreeMap<String, serde_json::Value>>(s).ok()) {
+                            details.snapshot {
+                                summary { (t(l, "surveys.as_submitted")) }
+                                ul { @for (item, v) in &snapshot {
+                                    li { strong { (item) } ": " (snapshot_value(&v["value"]))
+                                        @if let Some(c) = v["comment"].as_str() { " — " em { (c) } } }
+                                } }
+                            }
+                        }
+                    }
+                } } }
             }
         }
     };
@@ -954,5 +971,18 @@ pub async fn upload_evidence(
             .into_response())
         }
         _ => render_assignment(&state, &ctx, a, f, None, &errors, None).await,
+    }
+}
+
+/// An answer value from a history snapshot, as text.
+fn snapshot_value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .filter_map(|x| x.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
     }
 }
