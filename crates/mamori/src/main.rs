@@ -11,7 +11,7 @@ use cli::{
 use mamori_demo::{DemoOptions, DEMO_MARKER};
 use mamori_domain::{Bureau, OrganisationKind, Role};
 use mamori_store::accounts::NewAccount;
-use mamori_store::{Actor, Backend, Store};
+use mamori_store::{Actor, Store};
 use mamori_web::{AppState, WebConfig};
 use std::io::{Read, Write};
 use std::time::Instant;
@@ -226,32 +226,9 @@ async fn fresh_demo_database(db: &DbArgs) -> Result<Store> {
             redact(&db.database_url)
         );
     }
-    let backend = store.backend();
-    match backend {
-        Backend::Sqlite => {
-            store.close().await;
-            let path = db
-                .database_url
-                .trim_start_matches("sqlite://")
-                .trim_start_matches("sqlite:")
-                .split('?')
-                .next()
-                .unwrap_or_default()
-                .to_string();
-            for suffix in ["", "-wal", "-shm"] {
-                let f = format!("{path}{suffix}");
-                if std::path::Path::new(&f).exists() {
-                    std::fs::remove_file(&f)
-                        .with_context(|| format!("cannot remove the old demo database {f}"))?;
-                }
-            }
-        }
-        Backend::Postgres => {
-            store.reset_schema().await?;
-            store.close().await;
-        }
-    }
-    Ok(Store::connect(&db.database_url).await?)
+    store.reset_schema().await?;
+    store.migrate().await?;
+    Ok(store)
 }
 
 fn read_password(from_stdin: bool) -> Result<Option<String>> {

@@ -397,7 +397,7 @@ fn serve_answers_with_a_cli_token_and_isolates_tenants() {
             .json()
             .await
             .unwrap();
-        assert_eq!(mine.as_array().unwrap().len(), 2);
+        assert_eq!(mine["total"], 2, "{mine}");
     });
     let _ = child.kill();
     let _ = child.wait();

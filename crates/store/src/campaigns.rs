@@ -310,12 +310,53 @@ impl Store {
     }
 
     /// Assignments within `scope`, by institution code.
-    pub async fn list_assignments(
+    /// One page of assignments within `scope`, in id order (keyset paging).
+    pub async fn page_assignments(
         &self,
         scope: InstitutionScope,
         filter: &AssignmentFilter,
-    ) -> Result<Vec<Assignment>> {
-        let mut sql = Sql::new(self.backend(), &format!("{ASSIGNMENT_SELECT} WHERE 1 = 1"));
+        page: &crate::PageRequest,
+    ) -> Result<crate::Page<Assignment>> {
+        let mut sql = self.assignment_where(scope, filter, "SELECT COUNT(*) FROM assignments a JOIN campaigns c ON c.id = a.campaign_id JOIN organisations o ON o.id = a.institution_id WHERE 1 = 1");
+        let total: i64 = read!(self, |c| bind_args!(
+            sqlx::query_scalar(&sql.text),
+            sql.args
+        )
+        .fetch_one(c)
+        .await)?;
+        sql = self.assignment_where(scope, filter, &format!("{ASSIGNMENT_SELECT} WHERE 1 = 1"));
+        if let Some(cursor) = &page.cursor {
+            let c = crate::sql::Cursor::decode(cursor).ok_or_else(crate::audit::invalid_cursor)?;
+            sql.push(" AND a.id > ").arg(Arg::I64(c.id));
+        }
+        let limit = page.limit();
+        sql.push(&format!(" ORDER BY a.id LIMIT {}", limit + 1));
+        let mut items: Vec<Assignment> =
+            read!(self, |c| bind_args!(sqlx::query_as(&sql.text), sql.args)
+                .fetch_all(c)
+                .await)?;
+        let next = if items.len() as i64 > limit {
+            items.truncate(limit as usize);
+            items.last().map(|a| {
+                crate::sql::Cursor {
+                    key: String::new(),
+                    id: a.id,
+                }
+                .encode()
+            })
+        } else {
+            None
+        };
+        Ok(crate::Page { items, next, total })
+    }
+
+    fn assignment_where(
+        &self,
+        scope: InstitutionScope,
+        filter: &AssignmentFilter,
+        head: &str,
+    ) -> Sql {
+        let mut sql = Sql::new(self.backend(), head);
         sql.institution_scope(scope, "o.id", "o.bureau");
         if let Some(c) = filter.campaign_id {
             sql.push(" AND a.campaign_id = ").arg(Arg::I64(c));
@@ -327,6 +368,17 @@ impl Store {
             sql.push(" AND a.status IN ('not_started', 'draft', 'returned') AND a.due_on < ")
                 .arg(Arg::Date(today));
         }
+        sql
+    }
+
+    /// Every assignment within `scope` matching `filter` (for exports and bulk actions).
+    pub async fn list_assignments(
+        &self,
+        scope: InstitutionScope,
+        filter: &AssignmentFilter,
+    ) -> Result<Vec<Assignment>> {
+        let mut sql =
+            self.assignment_where(scope, filter, &format!("{ASSIGNMENT_SELECT} WHERE 1 = 1"));
         sql.push(" ORDER BY a.campaign_id DESC, o.code");
         let rows: Vec<Assignment> =
             read!(self, |c| bind_args!(sqlx::query_as(&sql.text), sql.args)

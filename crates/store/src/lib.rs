@@ -274,20 +274,31 @@ impl Store {
 }
 
 impl Store {
-    /// Drops every table of a PostgreSQL database's public schema (used only by the demo, on
-    /// a database it created itself).
+    /// Drops every table (used only by the demo, on a database it created itself), so that
+    /// migrations then start from nothing. Done inside the database rather than by deleting
+    /// files, which would race with connections still closing.
     pub async fn reset_schema(&self) -> Result<()> {
         match &self.pool {
             Pool::Postgres(pg) => {
                 sqlx::raw_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
                     .execute(pg)
                     .await?;
-                Ok(())
             }
-            Pool::Sqlite { .. } => Err(StoreError::Unsupported(
-                "reset_schema is for PostgreSQL; remove the SQLite file instead".into(),
-            )),
+            Pool::Sqlite { write, .. } => {
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                )
+                .fetch_all(write)
+                .await?;
+                let mut script = String::from("PRAGMA foreign_keys = OFF;\n");
+                for t in tables {
+                    script.push_str(&format!("DROP TABLE \"{}\";\n", t.replace('"', "\"\"")));
+                }
+                script.push_str("PRAGMA foreign_keys = ON;\n");
+                sqlx::raw_sql(&script).execute(write).await?;
+            }
         }
+        Ok(())
     }
 }
 

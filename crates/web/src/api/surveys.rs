@@ -364,15 +364,28 @@ pub struct AssignmentQuery {
     pub status: Option<String>,
     /// Only those past their deadline and not submitted.
     pub overdue: Option<bool>,
+    /// The `next` value of the previous page.
+    pub cursor: Option<String>,
+    /// 1 to 500; default 100.
+    pub limit: Option<u32>,
+}
+
+/// A page of assignments.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssignmentPage {
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<Assignment>,
+    pub next: Option<String>,
+    pub total: i64,
 }
 
 #[utoipa::path(get, path = "/api/v1/assignments", tag = "surveys", params(AssignmentQuery),
-    responses((status = 200, description = "Assignments within the caller's scope"), (status = 422, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = AssignmentPage, description = "Assignments within the caller's scope, a page at a time"), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn assignments(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiQuery(q): ApiQuery<AssignmentQuery>,
-) -> AppResult<Json<Vec<Assignment>>> {
+) -> AppResult<Json<AssignmentPage>> {
     let p = ctx.principal()?;
     require(p, Permission::ViewSurveys)?;
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
@@ -383,6 +396,12 @@ pub async fn assignments(
         })?),
         None => None,
     };
+    if q.limit.is_some_and(|l| !(1..=500).contains(&l)) {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "limit",
+            "invalid.limit",
+        )]));
+    }
     let filter = AssignmentFilter {
         campaign_id: q.campaign,
         status,
@@ -391,12 +410,19 @@ pub async fn assignments(
             .filter(|o| *o)
             .map(|_| chrono::Utc::now().date_naive()),
     };
-    Ok(Json(
-        state
-            .store
-            .list_assignments(survey_scope(p), &filter)
-            .await?,
-    ))
+    let page = mamori_store::PageRequest {
+        limit: q.limit.unwrap_or(100),
+        cursor: q.cursor.filter(|c| !c.is_empty()),
+    };
+    let page = state
+        .store
+        .page_assignments(survey_scope(p), &filter, &page)
+        .await?;
+    Ok(Json(AssignmentPage {
+        items: page.items,
+        next: page.next,
+        total: page.total,
+    }))
 }
 
 /// An assignment with its questions, answers and scores.
