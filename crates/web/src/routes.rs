@@ -67,6 +67,7 @@ route_table! {
     post "/surveys/campaigns/new" => ui::surveys::create_campaign;
     get "/surveys/campaigns/{id}" => ui::surveys::campaign;
     post "/surveys/campaigns/{id}/remind" => ui::surveys::remind;
+    post "/surveys/campaigns/{id}/close" => ui::surveys::close;
     get "/surveys/assignments/{id}" => ui::surveys::assignment;
     post "/surveys/assignments/{id}" => ui::surveys::answer;
     post "/surveys/assignments/{id}/review" => ui::surveys::review;
@@ -103,6 +104,7 @@ route_table! {
     get "/api/v1/campaigns/{id}/answers.csv" => api::surveys::answers_csv;
     get "/api/v1/campaigns/{id}/answers.xlsx" => api::surveys::answers_xlsx;
     post "/api/v1/campaigns/{id}/remind" => api::surveys::remind;
+    post "/api/v1/campaigns/{id}/close" => api::surveys::close;
     get "/api/v1/assignments" => api::surveys::assignments;
     get "/api/v1/assignments/{id}" => api::surveys::assignment;
     put "/api/v1/assignments/{id}/answers" => api::surveys::put_answers;

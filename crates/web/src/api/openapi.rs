@@ -33,7 +33,7 @@ impl Modify for BearerAuth {
         api::surveys::campaign, api::surveys::answers_csv, api::surveys::assignments, api::surveys::assignment,
         api::surveys::put_answers, api::surveys::submit, api::surveys::return_, api::surveys::accept,
         api::surveys::questionnaire_xlsx, api::surveys::put_questionnaire_xlsx,
-        api::surveys::answers_xlsx, api::surveys::extend, api::surveys::remind,
+        api::surveys::answers_xlsx, api::surveys::extend, api::surveys::remind, api::surveys::close,
         api::surveys::evidence, api::surveys::evidence_file,
     ),
     components(schemas(Problem, ProblemFieldError)),

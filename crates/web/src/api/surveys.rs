@@ -727,3 +727,27 @@ pub async fn overdue_assignments(
         .list_assignments(survey_scope(p), &filter)
         .await?)
 }
+
+/// Closes a campaign: no more answers or transitions. Only for those who manage campaigns.
+pub async fn close_for(state: &AppState, p: &Principal, id: i64) -> AppResult<()> {
+    require(p, Permission::ManageCampaigns)?;
+    let campaign = state.store.campaign(id).await?;
+    if campaign.status != "open" {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "campaign",
+            "invalid.campaign_closed",
+        )]));
+    }
+    Ok(state.store.close_campaign(&Actor::from(p), id).await?)
+}
+
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/close", tag = "surveys", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn close(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+) -> AppResult<StatusCode> {
+    close_for(&state, ctx.principal()?, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

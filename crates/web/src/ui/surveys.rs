@@ -398,6 +398,14 @@ pub async fn campaign(
             " · " a href=(format!("/api/v1/campaigns/{id}/answers.csv")) { (t(l, "surveys.download_answers")) }
             " · " a href=(format!("/api/v1/campaigns/{id}/answers.xlsx")) { (t(l, "surveys.download_answers_xlsx")) }
         }
+        @if d.campaign.status == "open" && allows(p, Permission::ManageCampaigns) {
+            form.inline method="post" action=(format!("/surveys/campaigns/{id}/close")) {
+                (csrf_field(&ctx))
+                label { input type="checkbox" name="confirm" value="yes" required; " " (t(l, "surveys.close_confirm")) }
+                " "
+                button.danger type="submit" id="close-campaign" { (t(l, "surveys.close")) }
+            }
+        }
         (breakdown(t(l, "surveys.by_sector"), "sector", &d.by_sector))
         (breakdown(t(l, "surveys.by_bureau"), "bureau", &d.by_bureau))
         h2 { (t(l, "surveys.assignments")) }
@@ -985,4 +993,29 @@ fn snapshot_value(v: &serde_json::Value) -> String {
             .join(", "),
         other => other.to_string(),
     }
+}
+
+#[derive(Deserialize, Default)]
+pub struct CloseForm {
+    confirm: Option<String>,
+}
+
+pub async fn close(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathParam(id): PathParam<i64>,
+    UiForm(form): UiForm<CloseForm>,
+) -> AppResult<Response> {
+    let p = ctx.principal()?;
+    if !allows(p, Permission::ManageCampaigns) {
+        return Err(AppError::Forbidden);
+    }
+    if form.confirm.as_deref() != Some("yes") {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "confirm",
+            "invalid.confirm_required",
+        )]));
+    }
+    crate::api::surveys::close_for(&state, p, id).await?;
+    Ok(Redirect::to(&format!("/surveys/campaigns/{id}?notice=notice.closed")).into_response())
 }

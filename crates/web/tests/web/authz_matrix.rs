@@ -34,6 +34,9 @@ const SURVEYS: Rule = Rule::Roles(&[
     InstitutionMember,
 ]);
 const CAMPAIGN_WRITE: Rule = Rule::Roles(&[FsaSupervisor]);
+/// Closing is tried on a throwaway campaign per request (see `concrete_path`), so an allowed
+/// close leaves the fixture's campaigns open for the other routes.
+const CAMPAIGN_CLOSE: Rule = Rule::Roles(&[FsaSupervisor]);
 const SURVEY_READ: Rule = Rule::Tenant(&[
     (SystemAdmin, false, false),
     (FsaSupervisor, true, true),
@@ -167,6 +170,7 @@ fn matrix() -> HashMap<(&'static str, &'static str), Rule> {
         ("post", "/surveys/campaigns/new", CAMPAIGN_WRITE),
         ("get", "/surveys/campaigns/{id}", SURVEY_READ),
         ("post", "/surveys/campaigns/{id}/remind", SURVEY_REVIEW),
+        ("post", "/surveys/campaigns/{id}/close", CAMPAIGN_CLOSE),
         ("get", "/surveys/assignments/{id}", SURVEY_READ),
         ("post", "/surveys/assignments/{id}", SURVEY_ANSWER),
         ("post", "/surveys/assignments/{id}/review", SURVEY_REVIEW),
@@ -213,6 +217,7 @@ fn matrix() -> HashMap<(&'static str, &'static str), Rule> {
         ("get", "/api/v1/campaigns/{id}/answers.csv", SURVEY_READ),
         ("get", "/api/v1/campaigns/{id}/answers.xlsx", SURVEY_READ),
         ("post", "/api/v1/campaigns/{id}/remind", SURVEY_REVIEW),
+        ("post", "/api/v1/campaigns/{id}/close", CAMPAIGN_CLOSE),
         ("get", "/api/v1/assignments", SURVEYS),
         ("get", "/api/v1/assignments/{id}", SURVEY_READ),
         ("put", "/api/v1/assignments/{id}/answers", SURVEY_ANSWER),
@@ -342,6 +347,34 @@ async fn concrete_path(app: &TestApp, route: &RouteSpec, caller: &Caller, own: b
             .unwrap();
         path = path.replace("{token_id}", &t.id.to_string());
     }
+    if route.path.ends_with("/close") {
+        // A campaign of its own, so that closing it changes nothing the other checks use.
+        let framework = app.framework;
+        let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        let (c, _) = app
+            .store
+            .create_campaign(
+                &Actor::system("matrix"),
+                &mamori_store::campaigns::NewCampaign {
+                    name: "to close".into(),
+                    framework_id: framework,
+                    instructions: None,
+                    opens_on: day("2025-01-01"),
+                    due_on: day("2025-02-01"),
+                    target: mamori_store::campaigns::CampaignTarget {
+                        institutions: vec![if own {
+                            "RB-OWN".into()
+                        } else {
+                            "SK-OTHER".into()
+                        }],
+                        ..Default::default()
+                    },
+                },
+            )
+            .await
+            .unwrap();
+        path = route.path.replace("{id}", &c.id.to_string());
+    }
     if path.contains("{evidence_id}") {
         let assignment = if own {
             app.own_assignment
@@ -433,7 +466,8 @@ async fn send(
         "/api/v1/assignments/{id}/submit"
         | "/api/v1/assignments/{id}/accept"
         | "/api/v1/assignments/{id}/questionnaire.xlsx"
-        | "/api/v1/campaigns/{id}/remind" => return req.send().await.unwrap(),
+        | "/api/v1/campaigns/{id}/remind"
+        | "/api/v1/campaigns/{id}/close" => return req.send().await.unwrap(),
         "/api/v1/registry/import" => {
             let csv = format!(
                 "{}\nIMP-{n},取込銀行,Imported Bank,regional_bank,small,kanto,tokyo,,none,false\n",

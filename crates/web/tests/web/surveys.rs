@@ -449,19 +449,37 @@ async fn overdue_institutions_are_reminded_and_see_it() {
         .await
         .unwrap();
     assert_eq!(res.json::<Value>().await.unwrap()["reminded"], 2);
-    let overdue: Value = app
-        .get_with_token(
-            &format!("/api/v1/assignments?campaign={late}&overdue=true"),
-            &fsa,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(overdue.as_array().unwrap().len(), 3);
-    let own = overdue
+    let page = |cursor: Option<&str>| {
+        let url = match cursor {
+            Some(c) => {
+                format!("/api/v1/assignments?campaign={late}&overdue=true&limit=2&cursor={c}")
+            }
+            None => format!("/api/v1/assignments?campaign={late}&overdue=true&limit=2"),
+        };
+        let app = &app;
+        let fsa = fsa.clone();
+        async move {
+            app.get_with_token(&url, &fsa)
+                .await
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let first = page(None).await;
+    assert_eq!(first["total"], 3);
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    let rest = page(first["next"].as_str()).await;
+    assert_eq!(rest["items"].as_array().unwrap().len(), 1);
+    assert!(rest["next"].is_null());
+    let all: Vec<Value> = first["items"]
         .as_array()
         .unwrap()
+        .iter()
+        .chain(rest["items"].as_array().unwrap())
+        .cloned()
+        .collect();
+    let own = all
         .iter()
         .find(|a| a["institution_code"] == "RB-OWN")
         .unwrap()["id"]
@@ -545,4 +563,34 @@ async fn evidence_is_checked_by_content_and_served_as_an_attachment() {
         )
         .await;
     assert_eq!(res.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_campaign_takes_no_more_answers() {
+    let app = spawn_app().await;
+    let fsa = app.token(Role::FsaSupervisor).await;
+    let member = app.token(Role::InstitutionMember).await;
+    let close = |token: &str| {
+        app.client
+            .post(app.url(&format!("/api/v1/campaigns/{}/close", app.campaign)))
+            .bearer_auth(token)
+            .send()
+    };
+    assert_eq!(close(&member).await.unwrap().status(), 403);
+    assert_eq!(close(&fsa).await.unwrap().status(), 204);
+    assert_eq!(close(&fsa).await.unwrap().status(), 422, "closing twice");
+    let res = app
+        .client
+        .put(app.url(&format!(
+            "/api/v1/assignments/{}/answers",
+            app.own_assignment
+        )))
+        .bearer_auth(&member)
+        .json(&json!({"answers": [{"item": "Q1", "value": "yes"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["errors"][0]["code"], "invalid.campaign_closed");
 }
