@@ -46,3 +46,18 @@ pub async fn time_requests(
     }
     out
 }
+
+/// Scales to run (`MAMORI_BENCH_SCALES`, default "1,10") and requests per scenario
+/// (`MAMORI_BENCH_ROUNDS`, default `default_rounds`).
+pub fn settings(default_rounds: usize) -> (Vec<u32>, usize) {
+    let scales = std::env::var("MAMORI_BENCH_SCALES")
+        .unwrap_or_else(|_| "1,10".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let rounds = std::env::var("MAMORI_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(default_rounds);
+    (scales, rounds)
+}

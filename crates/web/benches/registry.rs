@@ -183,15 +183,7 @@ fn urlencode(s: &str) -> String {
 }
 
 fn main() {
-    let scales: Vec<u32> = std::env::var("MAMORI_BENCH_SCALES")
-        .unwrap_or_else(|_| "1,10".into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
-    let rounds: usize = std::env::var("MAMORI_BENCH_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(400);
+    let (scales, rounds) = common::settings(400);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
