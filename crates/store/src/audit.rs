@@ -157,10 +157,7 @@ impl Tx {
                     Arg::Text(r.hash.clone()),
                 ]);
             }
-            on_tx!(self, |c| bind_args!(sqlx::query(&sql.text), sql.args)
-                .execute(c)
-                .await
-                .map(|r| r.rows_affected()))?;
+            self.execute(&sql).await?;
         }
         on_tx!(self, |c| sqlx::query(
             "UPDATE audit_head SET hash = $1 WHERE id = 1"

@@ -266,10 +266,7 @@ impl Store {
                     Arg::Time(now),
                 ]);
             }
-            on_tx!(tx, |c| bind_args!(sqlx::query(&sql.text), sql.args)
-                .execute(c)
-                .await
-                .map(|r| r.rows_affected()))?;
+            tx.execute(&sql).await?;
         }
         tx.audit(AuditEvent {
             actor,
@@ -687,10 +684,7 @@ impl Tx {
                     Arg::Time(now),
                 ]);
             }
-            on_tx!(self, |c| bind_args!(sqlx::query(&sql.text), sql.args)
-                .execute(c)
-                .await
-                .map(|r| r.rows_affected()))?;
+            self.execute(&sql).await?;
         }
         Ok(())
     }
@@ -739,10 +733,7 @@ impl Store {
                     Arg::Time(now),
                 ]);
             }
-            on_tx!(tx, |c| bind_args!(sqlx::query(&sql.text), sql.args)
-                .execute(c)
-                .await
-                .map(|r| r.rows_affected()))?;
+            tx.execute(&sql).await?;
         }
         for status in AssignmentStatus::ALL {
             let ids: Vec<i64> = loaded
@@ -764,10 +755,7 @@ impl Store {
                     sql.arg(Arg::I64(*id));
                 }
                 sql.push(")");
-                on_tx!(tx, |c| bind_args!(sqlx::query(&sql.text), sql.args)
-                    .execute(c)
-                    .await
-                    .map(|r| r.rows_affected()))?;
+                tx.execute(&sql).await?;
             }
         }
         let history: Vec<NewEvent> = loaded

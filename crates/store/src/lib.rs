@@ -168,6 +168,15 @@ impl Tx {
         Ok(())
     }
 
+    /// Runs a statement built with [`sql::Sql`] inside this transaction.
+    pub(crate) async fn execute(&mut self, sql: &sql::Sql) -> Result<u64> {
+        let affected = on_tx!(self, |c| sql::bind_args!(sqlx::query(&sql.text), sql.args)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(affected)
+    }
+
     pub async fn rollback(self) -> Result<()> {
         match self.inner {
             TxInner::Sqlite(t) => t.rollback().await?,
