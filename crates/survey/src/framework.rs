@@ -152,6 +152,25 @@ impl Item {
     pub fn is_assessable(&self) -> bool {
         self.answer.is_some()
     }
+
+    /// Whether the answer to this question can carry a score: yes/partial/no, a maturity
+    /// level, or a choice whose options have scores. Profile questions (a number, a choice
+    /// without scores) describe the institution instead of grading it.
+    pub fn is_scored(&self) -> bool {
+        match &self.answer {
+            Some(AnswerType::YesPartialNo) | Some(AnswerType::MaturityLevel) => true,
+            Some(AnswerType::SingleChoice { options })
+            | Some(AnswerType::MultipleChoice { options }) => {
+                options.iter().any(|o| o.score.is_some())
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether anything under this item (or the item itself) is scored.
+    pub fn has_scored_questions(&self) -> bool {
+        self.is_scored() || self.items.iter().any(Item::has_scored_questions)
+    }
 }
 
 /// A framework at one version.

@@ -68,7 +68,8 @@ pub struct Scores {
     pub compliance: Option<f64>,
     /// Mean maturity level answered, when the framework has levels.
     pub maturity: Option<f64>,
-    /// Top-level groups of the framework.
+    /// Top-level groups of the framework that hold scored questions (a profile section that
+    /// only describes the institution is left out).
     pub domains: Vec<GroupScore>,
     /// Questions asked.
     pub asked: usize,
@@ -102,6 +103,7 @@ pub fn score(f: &Framework, who: Respondent, answers: &HashMap<String, AnswerVal
     let domains = f
         .items
         .iter()
+        .filter(|d| d.has_scored_questions())
         .map(|d| {
             let parts = collect(d);
             all.extend(parts.iter().copied());
@@ -155,6 +157,12 @@ items:
         answer: { type: single_choice, options: [{ id: full, label: { en: F }, score: 1 }, { id: trial, label: { en: T }, score: 0.5 }] }
       - { id: B2, title: { en: b2 }, answer: { type: yes_partial_no }, when: { item: B1, is: [full] } }
       - { id: B3, title: { en: b3 }, answer: { type: yes_partial_no }, applies_to: { size_tiers: [large] } }
+  - id: P
+    title: { en: Profile }
+    items:
+      - id: P1
+        title: { en: p1 }
+        answer: { type: single_choice, options: [{ id: x, label: { en: X } }, { id: y, label: { en: Y } }] }
 "#;
 
     fn answers(pairs: &[(&str, &str)]) -> HashMap<String, AnswerValue> {
@@ -187,7 +195,8 @@ items:
         assert_eq!(s.domains[0].compliance, Some(62.5));
         assert_eq!(s.domains[1].compliance, Some(50.0));
         assert_eq!(s.compliance, Some(60.0));
-        assert_eq!((s.asked, s.answered), (4, 4));
+        assert_eq!(s.domains.len(), 2, "the unscored profile section is not a domain");
+        assert_eq!((s.asked, s.answered), (5, 4));
     }
 
     /// Unanswered questions count as no (A = 0); with B1 = full, B2 is asked (B = 100).
@@ -197,12 +206,12 @@ items:
         let s = score(&f, SMALL, &answers(&[("B1", "full"), ("B2", "yes")]));
         assert_eq!(s.domains[1].compliance, Some(100.0));
         assert_eq!(s.domains[0].compliance, Some(0.0));
-        assert_eq!((s.asked, s.answered), (5, 2));
+        assert_eq!((s.asked, s.answered), (6, 2));
         let large = Respondent {
             sector: Sector::Shinkin,
             size_tier: SizeTier::Large,
         };
-        assert_eq!(score(&f, large, &answers(&[])).asked, 5);
+        assert_eq!(score(&f, large, &answers(&[])).asked, 6);
     }
 
     #[test]

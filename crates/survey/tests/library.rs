@@ -62,8 +62,19 @@ fn the_fsa_baseline_asks_every_point_of_the_brief_in_both_languages() {
             "{p} lacks a language"
         );
         assert!(item.tier.is_some(), "{p} has no tier");
+        assert!(item.is_scored(), "{p} is not scored");
+        let g = item.guidance.as_ref().unwrap_or_else(|| panic!("{p} has no guidance"));
+        assert!(g.ja.is_some() && !g.en.is_empty(), "{p} guidance lacks a language");
     }
-    assert_eq!(f.assessable_items(), points.len());
+    // Plus the unscored inherent-risk profile that the risk model reads.
+    let profile: Vec<_> = walk
+        .iter()
+        .filter(|(_, i)| i.is_assessable() && !i.is_scored())
+        .map(|(_, i)| i.id.as_str())
+        .collect();
+    assert_eq!(profile.len(), 8, "{profile:?}");
+    assert!(profile.iter().all(|id| id.starts_with("PRF-")));
+    assert_eq!(f.assessable_items(), points.len() + profile.len());
     // Larger-institution measures are recommended, not basic.
     for id in ["GOV-06", "IDN-08", "IDN-09"] {
         let (_, item) = walk.iter().find(|(_, i)| i.id == id).unwrap();
