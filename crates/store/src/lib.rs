@@ -21,6 +21,7 @@ pub mod campaigns;
 pub mod frameworks;
 mod migrate;
 pub mod registry;
+pub mod results;
 pub mod sessions;
 mod sql;
 pub mod testing;

@@ -1037,3 +1037,121 @@ conformance!(campaign_lifecycle_with_history, |store, label| {
         )]
     );
 });
+
+conformance!(analytics_read_accepted_answers_only, |store, label| {
+    use mamori_store::campaigns::{
+        AnswerChange, AssignmentFilter, CampaignTarget, LoadedAssignment, NewCampaign,
+    };
+    use mamori_survey::answer::AnswerValue;
+    use mamori_survey::assignment::AssignmentStatus;
+    let (a, b) = seed_small(&store).await;
+    let framework_id = tiny_framework(&store).await;
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    let answer = |item: &str, v: &str| AnswerChange {
+        item_id: item.into(),
+        value: AnswerValue::One(v.into()),
+        comment: None,
+    };
+    let mut campaigns = Vec::new();
+    // Created out of order: the later-opening campaign is created first.
+    for (name, opens, b_status) in [
+        ("2026", "2026-04-01", AssignmentStatus::Submitted),
+        ("2025", "2025-04-01", AssignmentStatus::Accepted),
+    ] {
+        let (c, _) = store
+            .create_campaign(
+                &actor(),
+                &NewCampaign {
+                    name: name.into(),
+                    framework_id,
+                    instructions: None,
+                    opens_on: day(opens),
+                    due_on: day(opens) + chrono::Days::new(60),
+                    target: CampaignTarget {
+                        sectors: vec![Sector::RegionalBank, Sector::Shinkin],
+                        ..Default::default()
+                    },
+                },
+            )
+            .await
+            .unwrap();
+        let list = store
+            .list_assignments(
+                InstitutionScope::All,
+                &AssignmentFilter {
+                    campaign_id: Some(c.id),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let loaded: Vec<LoadedAssignment> = list
+            .iter()
+            .map(|x| LoadedAssignment {
+                assignment_id: x.id,
+                institution_id: x.institution_id,
+                answers: vec![answer("Q1", name_answer(name)), answer("Q2", "no")],
+                status: if x.institution_id == a {
+                    AssignmentStatus::Accepted
+                } else {
+                    b_status
+                },
+            })
+            .collect();
+        store.load_answers(&actor(), c.id, &loaded).await.unwrap();
+        campaigns.push(c.id);
+    }
+    fn name_answer(name: &str) -> &'static str {
+        if name == "2026" {
+            "yes"
+        } else {
+            "partial"
+        }
+    }
+    let (c2026, c2025) = (campaigns[0], campaigns[1]);
+    let all = store
+        .accepted_responses(InstitutionScope::All, c2025)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2, "{label}");
+    assert_eq!(
+        all[0].answers.get("Q1"),
+        Some(&AnswerValue::One("partial".into()))
+    );
+    // The submitted (not accepted) response of 2026 does not count.
+    let r2026 = store
+        .accepted_responses(InstitutionScope::All, c2026)
+        .await
+        .unwrap();
+    assert_eq!(r2026.len(), 1, "{label}");
+    assert_eq!(r2026[0].institution_id, a);
+    let own = store
+        .accepted_responses(InstitutionScope::Only(b), c2025)
+        .await
+        .unwrap();
+    assert_eq!(own.len(), 1);
+    assert_eq!(own[0].institution_id, b);
+    // Latest accepted: a from 2026 (opened later though created first), b from 2025.
+    let mut latest = store
+        .latest_accepted(InstitutionScope::All, "t")
+        .await
+        .unwrap();
+    latest.sort_by_key(|r| r.institution_id);
+    let picked: Vec<(i64, i64)> = latest
+        .iter()
+        .map(|r| (r.institution_id, r.campaign_id))
+        .collect();
+    assert_eq!(picked, [(a, c2026), (b, c2025)], "{label}");
+    assert_eq!(latest[0].answers.len(), 2);
+    let kinki = store
+        .latest_accepted(InstitutionScope::Bureau(Bureau::Kinki), "t")
+        .await
+        .unwrap();
+    assert_eq!(kinki.len(), 1);
+    assert_eq!(kinki[0].institution_id, b);
+    assert!(store
+        .latest_accepted(InstitutionScope::All, "no-such-framework")
+        .await
+        .unwrap()
+        .is_empty());
+});
