@@ -27,22 +27,117 @@ use std::collections::HashMap;
 
 #[derive(Clone, Copy)]
 enum Group {
+    Major,
     Regional,
     Cooperative,
     Securities,
+    Fintech,
 }
 
 fn group(s: Sector) -> Group {
     match s {
-        Sector::Shinkin | Sector::Shinkumi => Group::Cooperative,
+        Sector::MajorBank => Group::Major,
+        Sector::Shinkin | Sector::Shinkumi | Sector::LabourBank => Group::Cooperative,
         Sector::Securities => Group::Securities,
+        Sector::FxBroker | Sector::CryptoExchange | Sector::PaymentProvider => Group::Fintech,
         _ => Group::Regional,
+    }
+}
+
+/// The unscored inherent-risk profile (PRF-*): what the institution does, not how well.
+/// Probabilities follow the business: crypto exchanges hold crypto-assets and trade online,
+/// large banks are abroad and open APIs, cooperatives mostly run on shared centres.
+fn profile_answer(item: &str, inst: &InstitutionInput, rng: &mut ChaCha8Rng) -> AnswerValue {
+    use mamori_domain::SizeTier::*;
+    let large = inst.size_tier == Large;
+    let small = inst.size_tier == Small;
+    let pick = |rng: &mut ChaCha8Rng, options: [&str; 3], p: [f64; 2]| -> AnswerValue {
+        let r: f64 = rng.gen();
+        let v = if r < p[0] {
+            options[0]
+        } else if r < p[0] + p[1] {
+            options[1]
+        } else {
+            options[2]
+        };
+        AnswerValue::One(v.to_string())
+    };
+    let g = group(inst.sector);
+    match item {
+        "PRF-01" => match g {
+            Group::Fintech => pick(rng, ["none", "non_critical", "critical"], [0.05, 0.35]),
+            _ if large => pick(rng, ["none", "non_critical", "critical"], [0.05, 0.45]),
+            Group::Cooperative => pick(rng, ["none", "non_critical", "critical"], [0.45, 0.45]),
+            _ => pick(rng, ["none", "non_critical", "critical"], [0.25, 0.5]),
+        },
+        "PRF-02" => match g {
+            Group::Cooperative => pick(rng, ["none", "some", "most"], [0.05, 0.15]),
+            Group::Major => pick(rng, ["none", "some", "most"], [0.7, 0.3]),
+            _ if small => pick(rng, ["none", "some", "most"], [0.1, 0.3]),
+            _ => pick(rng, ["none", "some", "most"], [0.3, 0.5]),
+        },
+        "PRF-03" => match g {
+            Group::Major | Group::Fintech => pick(rng, ["none", "few", "many"], [0.1, 0.4]),
+            Group::Regional => pick(rng, ["none", "few", "many"], [0.3, 0.55]),
+            _ => pick(rng, ["none", "few", "many"], [0.7, 0.27]),
+        },
+        "PRF-04" => match g {
+            Group::Cooperative if small => {
+                pick(rng, ["none", "information", "transactions"], [0.15, 0.35])
+            }
+            _ => pick(rng, ["none", "information", "transactions"], [0.02, 0.08]),
+        },
+        "PRF-05" => {
+            let mut v: Vec<String> = Vec::new();
+            let mut add = |id: &str, p: f64, rng: &mut ChaCha8Rng| {
+                if rng.gen_bool(p) {
+                    v.push(id.to_string());
+                }
+            };
+            match inst.sector {
+                Sector::CryptoExchange => {
+                    add("crypto", 1.0, rng);
+                    add("payments", 0.3, rng);
+                }
+                Sector::FxBroker => {
+                    add("fx", 1.0, rng);
+                    add("crypto", 0.15, rng);
+                }
+                Sector::Securities => {
+                    add("securities", 1.0, rng);
+                    add("fx", 0.3, rng);
+                }
+                Sector::PaymentProvider => add("payments", 1.0, rng),
+                Sector::LifeInsurer | Sector::NonLifeInsurer => add("payments", 0.2, rng),
+                _ => {
+                    add("payments", 1.0, rng);
+                    add("fx", if large { 0.9 } else { 0.3 }, rng);
+                    add("securities", if large { 0.8 } else { 0.2 }, rng);
+                }
+            }
+            AnswerValue::Many(v)
+        }
+        "PRF-06" => match g {
+            Group::Major => pick(rng, ["none", "representative", "operating"], [0.0, 0.0]),
+            _ if large => pick(rng, ["none", "representative", "operating"], [0.2, 0.3]),
+            Group::Regional => pick(rng, ["none", "representative", "operating"], [0.6, 0.35]),
+            _ => pick(rng, ["none", "representative", "operating"], [0.93, 0.05]),
+        },
+        "PRF-07" => match g {
+            Group::Fintech => pick(rng, ["none", "minor", "significant"], [0.45, 0.4]),
+            _ => pick(rng, ["none", "minor", "significant"], [0.65, 0.3]),
+        },
+        _ => match g {
+            Group::Major | Group::Fintech => pick(rng, ["rare", "regular", "frequent"], [0.05, 0.45]),
+            _ if large => pick(rng, ["rare", "regular", "frequent"], [0.1, 0.6]),
+            _ => pick(rng, ["rare", "regular", "frequent"], [0.45, 0.45]),
+        },
     }
 }
 
 /// Probability of "yes" per question for (regional banks, shinkin/shinkumi, securities).
 fn p_yes(item: &str, g: Group) -> f64 {
-    let (r, c, s) = match item {
+    let (r, c, s): (f64, f64, f64) = match item {
         "GOV-01" => (0.85, 0.77, 0.55),
         "GOV-02" => (0.80, 0.70, 0.50),
         "GOV-03" => (0.60, 0.35, 0.30),
@@ -74,9 +169,19 @@ fn p_yes(item: &str, g: Group) -> f64 {
         _ => (0.5, 0.5, 0.5),
     };
     match g {
+        // The largest groups are ahead of the regional banks; fintech businesses resemble
+        // the securities firms, slightly ahead on technology, behind on governance.
+        Group::Major => (r + 0.12).min(0.97),
         Group::Regional => r,
         Group::Cooperative => c,
         Group::Securities => s,
+        Group::Fintech => {
+            if item.starts_with("GOV") {
+                s
+            } else {
+                (s + 0.08).min(0.95)
+            }
+        }
     }
 }
 
@@ -105,6 +210,14 @@ fn answers(
             if !given.get(&cond.item).is_some_and(|v| cond.is.contains(v)) {
                 continue;
             }
+        }
+        if item.id.starts_with("PRF-") {
+            out.push(AnswerChange {
+                item_id: item.id.clone(),
+                value: profile_answer(&item.id, inst, rng),
+                comment: None,
+            });
+            continue;
         }
         let value = if item.id == "SHR-01" {
             inst.isac_membership.code().to_string()
@@ -158,11 +271,18 @@ pub async fn seed(
     let by_id: HashMap<i64, &InstitutionInput> = ids.iter().copied().zip(insts.iter()).collect();
     let target = CampaignTarget {
         sectors: vec![
+            Sector::MajorBank,
+            Sector::OtherBank,
             Sector::RegionalBank,
             Sector::SecondRegionalBank,
             Sector::Shinkin,
             Sector::Shinkumi,
+            Sector::LabourBank,
             Sector::Securities,
+            Sector::LifeInsurer,
+            Sector::NonLifeInsurer,
+            Sector::FxBroker,
+            Sector::CryptoExchange,
         ],
         ..Default::default()
     };
