@@ -117,6 +117,18 @@ pub fn check_assignment(
     }
 }
 
+/// Whether a principal may read one institution's results: its scores, risk profile,
+/// benchmark and feedback. The same people who may read its answers may read what is
+/// computed from them. Peer figures in a benchmark are computed over the whole population but
+/// reach the reader only as anonymised distributions (`mamori_analytics::MIN_PEER_GROUP`).
+pub fn check_results(p: &Principal, inst: InstitutionRef) -> Result<(), Denied> {
+    if survey_scope(p).contains(inst) {
+        Ok(())
+    } else {
+        Err(Denied::NotFound)
+    }
+}
+
 /// Which audit records a principal may read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditScope {
@@ -170,6 +182,12 @@ pub enum Permission {
     /// Review survey answers of the institutions in one's survey scope (return, accept,
     /// extend, remind). Which assignment exactly is decided by `check_assignment`.
     ReviewSurveys,
+    /// See risk profiles and the supervisory priority list of the institutions in one's
+    /// survey scope.
+    ViewSupervision,
+    /// Generate the sector report. It holds only aggregates that obey the anonymity rule
+    /// (no group of fewer than five), so every supervisor may produce it.
+    SectorReports,
 }
 
 pub fn allows(p: &Principal, permission: Permission) -> bool {
@@ -184,6 +202,9 @@ pub fn allows(p: &Principal, permission: Permission) -> bool {
         Permission::ManageCampaigns => p.role == FsaSupervisor,
         Permission::ManageFrameworks => matches!(p.role, SystemAdmin | FsaSupervisor),
         Permission::ReviewSurveys => matches!(p.role, FsaSupervisor | BureauSupervisor),
+        Permission::ViewSupervision | Permission::SectorReports => {
+            matches!(p.role, FsaSupervisor | BureauSupervisor)
+        }
     }
 }
 

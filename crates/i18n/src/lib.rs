@@ -29,6 +29,14 @@ impl Lang {
         }
     }
 
+    /// What separates items of a list in running text.
+    pub fn list_separator(self) -> &'static str {
+        match self {
+            Lang::Ja => "、",
+            Lang::En => ", ",
+        }
+    }
+
     /// The first supported language in an `Accept-Language` header, honouring q-values.
     pub fn from_accept_language(header: &str) -> Option<Lang> {
         let mut best: Option<(f32, Lang)> = None;

@@ -71,6 +71,37 @@ pub enum Command {
     Audit(AuditCommand),
     /// Write a consistent online copy of a SQLite database (PostgreSQL: use pg_dump).
     Backup(BackupArgs),
+    /// Generate reports from accepted survey answers.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Subcommand)]
+pub enum ReportCommand {
+    /// The annual sector report of one campaign: HTML (self-contained, print-ready), PDF or the XLSX annex.
+    Sector(SectorReportArgs),
+}
+
+#[derive(Args)]
+pub struct SectorReportArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Campaign id (see `mamori framework list` and the Surveys page).
+    #[arg(long)]
+    pub campaign: i64,
+    /// html, pdf or xlsx.
+    #[arg(long, default_value = "html")]
+    pub format: String,
+    /// ja or en.
+    #[arg(long, default_value = "ja")]
+    pub lang: String,
+    /// The file to write.
+    #[arg(long, short)]
+    pub output: PathBuf,
+    /// The date printed on the report (YYYY-MM-DD); today by default. Fixing it makes the
+    /// output reproducible.
+    #[arg(long)]
+    pub generated_on: Option<chrono::NaiveDate>,
 }
 
 #[derive(Args)]

@@ -182,7 +182,42 @@ async fn run(cli: Cli, started: Instant) -> Result<std::process::ExitCode> {
             println!("Wrote a consistent copy to {}.", args.output.display());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Report(cli::ReportCommand::Sector(args)) => sector_report(args).await,
     }
+}
+
+async fn sector_report(args: cli::SectorReportArgs) -> Result<std::process::ExitCode> {
+    let format = mamori_report::Format::from_code(&args.format)
+        .with_context(|| format!("unknown format {} (html, pdf or xlsx)", args.format))?;
+    let lang = mamori_web::i18n::Lang::from_code(&args.lang)
+        .with_context(|| format!("unknown language {} (ja or en)", args.lang))?;
+    let store = connect(&args.db).await?;
+    // The same loading and rendering as the web download: one path, the same figures.
+    let state = AppState::new(store.clone(), WebConfig::default());
+    let results = mamori_web::supervision::campaign_results(&state, args.campaign)
+        .await
+        .map_err(|e| match e {
+            mamori_web::error::AppError::NotFound => {
+                anyhow::anyhow!("there is no campaign {}", args.campaign)
+            }
+            e => anyhow::anyhow!("cannot read campaign {}: {e}", args.campaign),
+        })?;
+    let date = args
+        .generated_on
+        .unwrap_or_else(|| chrono::Utc::now().date_naive())
+        .to_string();
+    let bytes = mamori_web::ui::reports::render_sector(&results, lang, format, &date)?;
+    std::fs::write(&args.output, &bytes)
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    println!(
+        "Wrote the {} sector report of campaign {} ({} accepted responses) to {}.",
+        format.extension(),
+        args.campaign,
+        results.responses.len(),
+        args.output.display()
+    );
+    store.close().await;
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 async fn serve(listener: TcpListener, store: Store, cookie_secure: bool) -> Result<()> {

@@ -69,8 +69,12 @@ fn wrap(font: &Font, s: &str, size: f64, width: f64) -> Vec<String> {
         for c in para.chars() {
             let cw = font.advance(c) * size;
             if w + cw > width && !line.is_empty() {
+                // Break at the last space only when it is near the end of the line: Japanese
+                // breaks anywhere, and a space early in a Japanese line ("金融ISAC に") would
+                // leave most of the line empty.
+                let tail = last_space.map(|at| font.width(&line[at..], size));
                 match last_space {
-                    Some(at) if at > 0 => {
+                    Some(at) if at > 0 && tail.is_some_and(|t| t < width * 0.3) => {
                         let rest = line[at + 1..].to_string();
                         line.truncate(at);
                         lines.push(std::mem::take(&mut line));

@@ -40,6 +40,10 @@ pub enum AppError {
     NotAcceptable,
     #[error("conflict on {field}")]
     Conflict { field: &'static str },
+    /// What was asked for does not exist yet (feedback before acceptance, figures before any
+    /// accepted answers); `detail` is a message key.
+    #[error("not ready: {detail}")]
+    NotReady { detail: &'static str },
     #[error("too many requests")]
     RateLimited { retry_after_seconds: u64 },
     #[error("CSRF token missing or wrong")]
@@ -67,7 +71,7 @@ impl AppError {
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
-            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Conflict { .. } | AppError::NotReady { .. } => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -87,6 +91,7 @@ impl AppError {
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::NotAcceptable => "not_acceptable",
             AppError::Conflict { .. } => "conflict",
+            AppError::NotReady { .. } => "not_ready",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::CsrfRejected => "csrf_rejected",
             AppError::TotpEnrolmentRequired => "totp_enrolment_required",
@@ -108,6 +113,7 @@ impl AppError {
                 "error.conflict",
                 &[("field", &field_label(lang, field))],
             ),
+            AppError::NotReady { detail } => t(lang, detail).to_string(),
             AppError::RateLimited {
                 retry_after_seconds,
             } => tf(

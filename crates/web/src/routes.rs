@@ -76,11 +76,15 @@ route_table! {
     post "/surveys/assignments/{id}/extend" => ui::surveys::extend;
     post "/surveys/assignments/{id}/evidence" => ui::surveys::upload_evidence;
     get "/surveys/assignments/{id}/evidence/{evidence_id}" => ui::surveys::evidence_file;
-    get "/supervision" => ui::soon::supervision;
+    get "/supervision" => ui::supervision::list;
+    get "/supervision/institutions/{id}" => ui::supervision::institution;
     get "/outsourcing" => ui::soon::outsourcing;
     get "/exercises" => ui::soon::exercises;
     get "/mutual-aid" => ui::soon::mutual_aid;
-    get "/reports" => ui::soon::reports;
+    get "/reports" => ui::reports::index;
+    get "/reports/campaigns/{id}/sector/{format}" => ui::reports::sector;
+    get "/reports/feedback/{id}" => ui::reports::feedback_page;
+    get "/reports/feedback/{id}/pdf" => ui::reports::feedback_pdf;
 
     // JSON API.
     get "/api/v1/openapi.json" => api::openapi::document;
@@ -116,4 +120,7 @@ route_table! {
     get "/api/v1/assignments/{id}/evidence/{evidence_id}" => api::surveys::evidence_file;
     get "/api/v1/assignments/{id}/questionnaire.xlsx" => api::surveys::questionnaire_xlsx;
     put "/api/v1/assignments/{id}/questionnaire.xlsx" => api::surveys::put_questionnaire_xlsx;
+    get "/api/v1/supervision/priorities" => api::supervision::list;
+    get "/api/v1/institutions/{id}/risk-profile" => api::supervision::risk_profile;
+    get "/api/v1/institutions/{id}/benchmark" => api::supervision::benchmark_one;
 }

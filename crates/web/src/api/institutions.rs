@@ -43,7 +43,7 @@ pub struct InstitutionQuery {
     pub limit: Option<u32>,
 }
 
-fn code_param<T>(
+pub fn code_param<T>(
     errors: &mut Vec<FieldError>,
     field: &str,
     value: &Option<String>,

@@ -5,5 +5,6 @@ pub mod institutions;
 pub mod me;
 pub mod openapi;
 pub mod organisations;
+pub mod supervision;
 pub mod surveys;
 pub mod system;

@@ -35,10 +35,11 @@ impl Modify for BearerAuth {
         api::surveys::questionnaire_xlsx, api::surveys::put_questionnaire_xlsx,
         api::surveys::answers_xlsx, api::surveys::extend, api::surveys::remind, api::surveys::close,
         api::surveys::evidence, api::surveys::evidence_file,
+        api::supervision::list, api::supervision::risk_profile, api::supervision::benchmark_one,
     ),
     components(schemas(Problem, ProblemFieldError)),
     modifiers(&BearerAuth),
-    tags((name = "registry", description = "Institutions, organisations and contacts"), (name = "identity"), (name = "audit"), (name = "surveys", description = "Frameworks, campaigns, assignments and answers"), (name = "operations"))
+    tags((name = "registry", description = "Institutions, organisations and contacts"), (name = "identity"), (name = "audit"), (name = "surveys", description = "Frameworks, campaigns, assignments and answers"), (name = "supervision", description = "Risk profiles, supervisory priority and peer benchmarks"), (name = "operations"))
 )]
 pub struct ApiDoc;
 

@@ -34,11 +34,9 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         None
     };
     let soon = [
-        ("/supervision", "nav.supervision", "soon.supervision"),
         ("/outsourcing", "nav.outsourcing", "soon.outsourcing"),
         ("/exercises", "nav.exercises", "soon.exercises"),
         ("/mutual-aid", "nav.mutual_aid", "soon.mutual_aid"),
-        ("/reports", "nav.reports", "soon.reports"),
     ];
     let body = html! {
         p { (tf(l, "home.welcome", &[("user", &p.username), ("role", t(l, &format!("role.{}", p.role.code())))])) }
@@ -52,6 +50,16 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
             li {
                 h2 { a href="/surveys" { (t(l, "nav.surveys")) } }
                 p { (t(l, "home.surveys")) }
+            }
+            @if allows(p, Permission::ViewSupervision) {
+                li {
+                    h2 { a href="/supervision" { (t(l, "nav.supervision")) } }
+                    p { (t(l, "home.supervision")) }
+                }
+            }
+            li {
+                h2 { a href="/reports" { (t(l, "nav.reports")) } }
+                p { (t(l, "home.reports")) }
             }
             @for (href, title, what) in soon {
                 li {

@@ -9,5 +9,7 @@ pub mod layout;
 pub mod login;
 pub mod organisations;
 pub mod registry;
+pub mod reports;
 pub mod soon;
+pub mod supervision;
 pub mod surveys;

@@ -20,14 +20,6 @@ fn not_built(ctx: &Ctx, section: Section, title: &str, what: &str) -> AppResult<
     Ok(page(ctx, t(l, title), section, body))
 }
 
-pub async fn supervision(ctx: Ctx) -> AppResult<Response> {
-    not_built(
-        &ctx,
-        Section::Supervision,
-        "nav.supervision",
-        "soon.supervision",
-    )
-}
 pub async fn outsourcing(ctx: Ctx) -> AppResult<Response> {
     not_built(
         &ctx,
@@ -46,7 +38,4 @@ pub async fn mutual_aid(ctx: Ctx) -> AppResult<Response> {
         "nav.mutual_aid",
         "soon.mutual_aid",
     )
-}
-pub async fn reports(ctx: Ctx) -> AppResult<Response> {
-    not_built(&ctx, Section::Reports, "nav.reports", "soon.reports")
 }

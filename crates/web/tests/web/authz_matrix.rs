@@ -95,6 +95,19 @@ const AUDIT: Rule = Rule::Roles(&[
     CouncilMember,
 ]);
 const ADMIN: Rule = Rule::Roles(&[SystemAdmin]);
+const SUPERVISION: Rule = Rule::Roles(&[FsaSupervisor, BureauSupervisor]);
+/// One institution's risk profile, or a campaign's sector report: supervisors of its
+/// jurisdiction.
+const SUPERVISION_ONE: Rule = Rule::Tenant(&[
+    (SystemAdmin, false, false),
+    (FsaSupervisor, true, true),
+    (BureauSupervisor, true, false),
+    (InstitutionAdmin, false, false),
+    (InstitutionMember, false, false),
+    (IsacAnalyst, false, false),
+    (ExerciseController, false, false),
+    (CouncilMember, false, false),
+]);
 const READ_ONE: Rule = Rule::Tenant(&[
     (SystemAdmin, true, true),
     (FsaSupervisor, true, true),
@@ -187,11 +200,18 @@ fn matrix() -> HashMap<(&'static str, &'static str), Rule> {
             "/surveys/assignments/{id}/evidence/{evidence_id}",
             SURVEY_READ,
         ),
-        ("get", "/supervision", AnyUser),
+        ("get", "/supervision", SUPERVISION),
+        ("get", "/supervision/institutions/{id}", SUPERVISION_ONE),
         ("get", "/outsourcing", AnyUser),
         ("get", "/exercises", AnyUser),
         ("get", "/mutual-aid", AnyUser),
         ("get", "/reports", AnyUser),
+        ("get", "/reports/campaigns/{id}/sector/{format}", SUPERVISION_ONE),
+        ("get", "/reports/feedback/{id}", SURVEY_READ),
+        ("get", "/reports/feedback/{id}/pdf", SURVEY_READ),
+        ("get", "/api/v1/supervision/priorities", SUPERVISION),
+        ("get", "/api/v1/institutions/{id}/risk-profile", SUPERVISION_ONE),
+        ("get", "/api/v1/institutions/{id}/benchmark", SURVEY_READ),
         ("get", "/api/v1/openapi.json", Public),
         ("get", "/api/v1/me", AnyUser),
         ("get", "/api/v1/institutions", REGISTRY_LIST),
@@ -291,7 +311,7 @@ struct Caller {
 async fn concrete_path(app: &TestApp, route: &RouteSpec, caller: &Caller, own: bool) -> String {
     let inst = if own { app.own } else { app.other };
     // What `{id}` names depends on the resource.
-    let id = if route.path.contains("/assignments/") {
+    let id = if route.path.contains("/assignments/") || route.path.contains("/feedback/") {
         if own {
             app.own_assignment
         } else {
@@ -309,6 +329,11 @@ async fn concrete_path(app: &TestApp, route: &RouteSpec, caller: &Caller, own: b
         inst
     };
     let mut path = route.path.replace("{id}", &id.to_string());
+    // Every format of the sector report is the same decision; one stands for all.
+    path = path.replace("{format}", "html");
+    if path.ends_with("/benchmark") {
+        path.push_str(&format!("?campaign={}", app.campaign));
+    }
     if path.contains("{contact_id}") {
         let c = ContactInput {
             name: "CISO office".into(),

@@ -94,11 +94,9 @@ async fn registry_page_lists_filters_and_marks_unbuilt_capabilities() {
     assert!(!page.contains("Own Bank"), "the sector filter was ignored");
     for path in [
         "/surveys",
-        "/supervision",
         "/outsourcing",
         "/exercises",
         "/mutual-aid",
-        "/reports",
     ] {
         let p = app
             .get_with_session(path, &session)
