@@ -4,6 +4,7 @@ mod api;
 mod authz_matrix;
 mod browser;
 mod security;
+mod supervision;
 mod support;
 mod surveys;
 mod ui;

@@ -310,3 +310,102 @@ impl TestApp {
             .unwrap()
     }
 }
+
+/// A server over the demo's synthetic sector (scale 1, the fixed seed): every sector, two
+/// campaigns of the FSA baseline with accepted answers, and the demo's accounts.
+pub struct DemoApp {
+    pub base: String,
+    pub store: Store,
+    pub client: reqwest::Client,
+    pub summary: mamori_demo::DemoSummary,
+    _db: TestDatabase,
+}
+
+pub async fn spawn_demo_app() -> DemoApp {
+    let db = TestDatabase::sqlite("demo");
+    let store = db.connect().await.expect("connect");
+    let summary = mamori_demo::seed(&store, mamori_demo::DemoOptions::default())
+        .await
+        .expect("demo seed");
+    let state = AppState::new(
+        store.clone(),
+        WebConfig {
+            login_attempts: 100_000,
+            ..WebConfig::default()
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(mamori_web::serve(listener, state, std::future::pending()));
+    DemoApp {
+        base: format!("http://{addr}"),
+        store,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        summary,
+        _db: db,
+    }
+}
+
+impl DemoApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The demo account holding `role` (the first, for roles with several).
+    pub fn account(&self, username: &str) -> &mamori_demo::DemoAccount {
+        self.summary
+            .accounts
+            .iter()
+            .find(|a| a.username == username)
+            .unwrap_or_else(|| panic!("no demo account {username}"))
+    }
+
+    pub async fn token(&self, username: &str) -> String {
+        let acc = self.store.account_by_username(username).await.unwrap();
+        self.store
+            .create_token(
+                &Actor::system("test"),
+                acc.id,
+                "test",
+                chrono::Utc::now() + chrono::Duration::days(1),
+            )
+            .await
+            .unwrap()
+            .0
+    }
+
+    pub async fn session(&self, username: &str) -> String {
+        let password = self.account(username).password.clone();
+        match self.store.login(username, &password, None, 1).await.unwrap() {
+            LoginOutcome::Success { session_token, .. } => session_token,
+            other => panic!("cannot sign in as {username}: {other:?}"),
+        }
+    }
+
+    pub async fn get_json(&self, path: &str, token: &str) -> (u16, serde_json::Value) {
+        let res = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    pub async fn get_with_session(&self, path: &str, session: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header(
+                "cookie",
+                format!("mamori_session={session}; mamori_csrf={CSRF}"),
+            )
+            .send()
+            .await
+            .unwrap()
+    }
+}
