@@ -395,3 +395,96 @@ async fn an_institution_answers_and_its_supervisor_returns_then_accepts() {
     driver.screenshot("questionnaire.png").await;
     driver.quit().await;
 }
+
+async fn sign_in_demo(driver: &Driver, app: &crate::support::DemoApp, username: &str, then: &str) {
+    driver.goto(&app.url(&format!("/login?next={then}"))).await;
+    driver.wait_for("#sign-in").await;
+    driver.type_into("#username", username).await;
+    driver
+        .type_into("#password", &app.account(username).password)
+        .await;
+    driver.click("#sign-in").await;
+    driver.wait_for("#logout").await;
+}
+
+/// Fetches `href` inside the page (with the page's session) and returns status, content
+/// type and the first bytes: what a download would save.
+async fn fetch_in_page(driver: &Driver, href: &str) -> Value {
+    driver
+        .script(&format!(
+            "var x = new XMLHttpRequest(); x.open('GET', '{href}', false); \
+             x.overrideMimeType('text/plain; charset=x-user-defined'); x.send(); \
+             return [x.status, x.getResponseHeader('content-type'), x.responseText.substring(0, 5)];"
+        ))
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_drills_into_a_priority_and_an_institution_reads_only_its_feedback() {
+    let Some(driver) = Driver::start().await else {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: browser supervision test (chromium and chromedriver not found)"
+        );
+        return;
+    };
+    let app = crate::support::spawn_demo_app().await;
+
+    // The FSA supervisor opens the ranked list and the institution at the top.
+    sign_in_demo(&driver, &app, "fsa", "/supervision").await;
+    assert_eq!(driver.wait_text("h1", "監督上の優先度").await, "監督上の優先度");
+    let first_rank = driver.text("#priorities tbody tr:first-child td:first-child").await;
+    assert_eq!(first_rank, "1");
+    let reason = driver.text("#priorities tbody tr:first-child td:last-child").await;
+    assert!(reason.starts_with("主な乖離"), "{reason}");
+    driver.click("#priorities tbody tr:first-child a").await;
+    driver.wait_for("#priority-score").await;
+    assert!(driver.text("main").await.contains("要素別の固有リスク"));
+    driver.wait_for("#benchmark").await;
+    driver.screenshot("risk-profile.png").await;
+
+    // Its feedback, and the PDF a download would save.
+    driver.click("a[href^='/reports/feedback/']").await;
+    driver.wait_for("#feedback-pdf").await;
+    let href = driver
+        .script("return document.querySelector('#feedback-pdf').getAttribute('href')")
+        .await;
+    let got = fetch_in_page(&driver, href.as_str().unwrap()).await;
+    assert_eq!(got[0], 200);
+    assert_eq!(got[1], "application/pdf");
+    assert_eq!(got[2], "%PDF-");
+    sign_out(&driver).await;
+
+    // The Kanto regional bank reads its own feedback from the reports page...
+    sign_in_demo(&driver, &app, "bank-admin", "/reports").await;
+    driver.click("a[href^='/reports/feedback/']").await;
+    driver.wait_for("#feedback-pdf").await;
+    assert!(driver.text("h1").await.starts_with("サイバーセキュリティ自己評価フィードバック"));
+    assert!(driver.text("main").await.contains("推奨される対応"));
+    driver.screenshot("feedback.png").await;
+
+    // ...but not the Kinki shinkin's, whose assignment it can only guess by number.
+    let shinkin = &app.account("shinkin-admin").organisation_code;
+    let other = app
+        .store
+        .list_assignments(
+            mamori_domain::InstitutionScope::All,
+            &mamori_store::campaigns::AssignmentFilter {
+                campaign_id: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| &a.institution_code == shinkin)
+        .unwrap();
+    driver
+        .goto(&app.url(&format!("/reports/feedback/{}", other.id)))
+        .await;
+    assert!(driver.text("main").await.contains("閲覧権限がありません"));
+    let got = fetch_in_page(&driver, &format!("/reports/feedback/{}/pdf", other.id)).await;
+    assert_eq!(got[0], 404);
+    driver.quit().await;
+}
