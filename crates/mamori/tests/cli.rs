@@ -533,3 +533,139 @@ fn frameworks_import_from_oscal_and_list_as_json() {
     );
     let _ = std::fs::remove_file(&bad);
 }
+
+/// The text a reader sees in an HTML report, one line per element.
+fn visible_text(html: &str) -> String {
+    let body = html.split("</style>").nth(1).unwrap_or(html);
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                out.push('\n');
+            }
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// The sector report of the demo's closed campaign, on the fixed seed: its structure, every
+/// sentence and every figure, compared with the reviewed snapshot in `tests/snapshots/`
+/// (`UPDATE_SNAPSHOTS=1` rewrites it after a deliberate change). The PDF and the workbook
+/// of the same report are read back with real readers.
+#[test]
+fn the_sector_report_matches_its_snapshot_in_every_format() {
+    let db = demo_db();
+    let dir = std::env::temp_dir().join(format!("mamori-report-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = |name: &str| dir.join(name).display().to_string();
+    let run = |format: &str, lang: &str, file: &str| {
+        let o = mamori(&[
+            "report", "sector", "--database-url", &db.url, "--campaign", "1", "--format", format,
+            "--lang", lang, "--generated-on", "2026-11-28", "-o", &out(file),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).contains("accepted responses"), "{}", stdout(&o));
+    };
+    run("html", "en", "report-en.html");
+    run("html", "ja", "report-ja.html");
+    run("pdf", "ja", "report-ja.pdf");
+    run("xlsx", "en", "report.xlsx");
+
+    for (lang, file) in [("en", "report-en.html"), ("ja", "report-ja.html")] {
+        let text = visible_text(&std::fs::read_to_string(out(file)).unwrap());
+        let snapshot = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("tests/snapshots/sector-report-2025-{lang}.txt"));
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::create_dir_all(snapshot.parent().unwrap()).unwrap();
+            std::fs::write(&snapshot, &text).unwrap();
+        }
+        let expected = std::fs::read_to_string(&snapshot).expect("snapshot file");
+        if text != expected {
+            let first = text
+                .lines()
+                .zip(expected.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(0);
+            panic!(
+                "the {lang} report differs from its snapshot from line {}: got {:?}, expected {:?}",
+                first + 1,
+                text.lines().nth(first),
+                expected.lines().nth(first)
+            );
+        }
+    }
+
+    // The PDF: well formed, Japanese set in the embedded font with no missing glyph.
+    let pdf = std::fs::read(out("report-ja.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-1.7") && pdf.ends_with(b"%%EOF\n"));
+    let ja = std::fs::read_to_string(out("report-ja.html")).unwrap();
+    let ja_text = visible_text(&ja);
+    assert!(mamori_report::pdf::missing_glyphs(&ja_text).is_empty());
+    assert!(String::from_utf8_lossy(&pdf).contains("/FontFile2"));
+    match Command::new("pdftotext").args([&out("report-ja.pdf"), "-"]).output() {
+        Ok(o) if o.status.success() => {
+            let extracted = String::from_utf8_lossy(&o.stdout).to_string();
+            for s in ["金融分野のサイバーセキュリティレポート", "信用金庫・信用組合", "付録：集計表"] {
+                assert!(extracted.contains(s), "pdftotext does not find {s}");
+            }
+        }
+        _ => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: reading the PDF back (pdftotext not found; install Debian's poppler-utils)"
+            );
+        }
+    }
+
+    // The workbook: opened by calamine, the figures of the HTML annex.
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(out("report.xlsx")).unwrap();
+    let names = wb.sheet_names().to_vec();
+    assert_eq!(names, ["groups", "indicators_by_group", "indicators_by_sector", "sectors", "bureaus"]);
+    let bureaus = wb.worksheet_range("bureaus").unwrap();
+    assert_eq!(bureaus.height(), 12, "a header and the 11 regional offices");
+    let en = visible_text(&std::fs::read_to_string(out("report-en.html")).unwrap());
+    let groups = wb.worksheet_range("groups").unwrap();
+    let median_all = groups
+        .rows()
+        .find(|r| r[0].to_string() == "All institutions")
+        .map(|r| r[3].to_string())
+        .unwrap();
+    assert!(
+        en.contains(&format!("median overall score is {median_all}")),
+        "the workbook's median ({median_all}) is not the report's"
+    );
+
+    // The same report from PostgreSQL: the same sentences and figures, to the character.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    if let Some(pg) = rt.block_on(TestDatabase::postgres("report")).unwrap() {
+        let o = mamori(&["demo", "--database-url", &pg.url, "--no-serve", "--listen", "127.0.0.1:0"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let o = mamori(&[
+            "report", "sector", "--database-url", &pg.url, "--campaign", "1", "--format", "html",
+            "--lang", "en", "--generated-on", "2026-11-28", "-o", &out("report-pg.html"),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(
+            visible_text(&std::fs::read_to_string(out("report-pg.html")).unwrap()),
+            en,
+            "PostgreSQL and SQLite give different reports"
+        );
+        rt.block_on(pg.drop_database());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
