@@ -181,6 +181,18 @@ pub struct AuditFilter {
 }
 
 impl Store {
+    /// How many changes the database has seen: the sequence number at the head of the audit
+    /// chain. Every change is audited in its own transaction, so this number moves whenever
+    /// any data does; a cache keyed by it is never served stale. (Read it *before* the data
+    /// it guards: a change landing in between then only costs a reload.)
+    pub async fn change_counter(&self) -> Result<i64> {
+        Ok(read!(self, |c| sqlx::query_scalar::<_, i64>(
+            "SELECT seq FROM audit_head WHERE id = 1"
+        )
+        .fetch_one(c)
+        .await)?)
+    }
+
     /// Newest first, within the caller's scope.
     pub async fn list_audit(
         &self,

@@ -54,6 +54,7 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub limiter: Arc<login_limit::LoginLimiter>,
     pub metrics: Arc<metrics::Metrics>,
+    pub analytics: Arc<supervision::AnalyticsCache>,
 }
 
 impl AppState {
@@ -66,6 +67,7 @@ impl AppState {
             config: Arc::new(config),
             store,
             metrics: Arc::new(metrics::Metrics::new()),
+            analytics: Arc::new(supervision::AnalyticsCache::default()),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! API and the downloads, so they cannot disagree. The figures themselves come from
 //! `mamori_analytics`.
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n::{t, tf, Lang};
 use crate::AppState;
 use mamori_analytics::priority::{rank, Basis, PriorityEntry};
@@ -11,9 +11,101 @@ use mamori_domain::institution::Institution;
 use mamori_domain::policy::InstitutionScope;
 use mamori_domain::{Bureau, Sector};
 use mamori_store::campaigns::Campaign;
+use mamori_store::results::AcceptedResponse;
 use mamori_store::registry::InstitutionFilter;
 use mamori_survey::Framework;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// What analytics read, kept between requests while nothing changes. Entries are keyed by
+/// [`mamori_store::Store::change_counter`], which moves with every audited change, so a
+/// figure is never computed from stale data. Framework versions never change once
+/// imported, so they are kept for good.
+#[derive(Default)]
+pub struct AnalyticsCache {
+    institutions: Mutex<Option<(i64, Arc<HashMap<i64, Institution>>)>>,
+    campaigns: Mutex<HashMap<i64, (i64, Arc<Vec<Response>>)>>,
+    latest: Mutex<HashMap<String, (i64, Arc<Vec<AcceptedResponse>>)>>,
+    frameworks: Mutex<HashMap<i64, Arc<Framework>>>,
+}
+
+fn cached<K: std::hash::Hash + Eq, V>(
+    map: &Mutex<HashMap<K, (i64, Arc<V>)>>,
+    key: &K,
+    counter: i64,
+) -> Option<Arc<V>> {
+    let m = map.lock().unwrap_or_else(|e| e.into_inner());
+    m.get(key).filter(|(c, _)| *c == counter).map(|(_, v)| v.clone())
+}
+
+fn remember<K: std::hash::Hash + Eq, V>(
+    map: &Mutex<HashMap<K, (i64, Arc<V>)>>,
+    key: K,
+    counter: i64,
+    value: Arc<V>,
+) {
+    let mut m = map.lock().unwrap_or_else(|e| e.into_inner());
+    m.insert(key, (counter, value));
+}
+
+/// A framework version (immutable), from the cache or the store.
+pub async fn framework_version(state: &AppState, id: i64) -> AppResult<Arc<Framework>> {
+    let hit = {
+        let m = state.analytics.frameworks.lock().unwrap_or_else(|e| e.into_inner());
+        m.get(&id).cloned()
+    };
+    if let Some(f) = hit {
+        return Ok(f);
+    }
+    let f = Arc::new(state.store.framework(id).await?);
+    let mut m = state.analytics.frameworks.lock().unwrap_or_else(|e| e.into_inner());
+    m.insert(id, f.clone());
+    Ok(f)
+}
+
+/// Every institution, by id.
+async fn all_institutions(state: &AppState, counter: i64) -> AppResult<Arc<HashMap<i64, Institution>>> {
+    {
+        let m = state.analytics.institutions.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((c, v)) = m.as_ref() {
+            if *c == counter {
+                return Ok(v.clone());
+            }
+        }
+    }
+    let v = Arc::new(institutions(state, InstitutionScope::All).await?);
+    *state.analytics.institutions.lock().unwrap_or_else(|e| e.into_inner()) = Some((counter, v.clone()));
+    Ok(v)
+}
+
+async fn responses(state: &AppState, campaign_id: i64, counter: i64) -> AppResult<Arc<Vec<Response>>> {
+    if let Some(v) = cached(&state.analytics.campaigns, &campaign_id, counter) {
+        return Ok(v);
+    }
+    let v: Arc<Vec<Response>> = Arc::new(
+        state
+            .store
+            .accepted_responses(InstitutionScope::All, campaign_id)
+            .await?
+            .into_iter()
+            .map(|r| Response {
+                institution_id: r.institution_id,
+                answers: r.answers,
+            })
+            .collect(),
+    );
+    remember(&state.analytics.campaigns, campaign_id, counter, v.clone());
+    Ok(v)
+}
+
+async fn latest_accepted(state: &AppState, key: &str, counter: i64) -> AppResult<Arc<Vec<AcceptedResponse>>> {
+    if let Some(v) = cached(&state.analytics.latest, &key.to_string(), counter) {
+        return Ok(v);
+    }
+    let v = Arc::new(state.store.latest_accepted(InstitutionScope::All, key).await?);
+    remember(&state.analytics.latest, key.to_string(), counter, v.clone());
+    Ok(v)
+}
 
 /// Every institution of `scope`, by id.
 pub async fn institutions(state: &AppState, scope: InstitutionScope) -> AppResult<HashMap<i64, Institution>> {
@@ -30,9 +122,9 @@ pub async fn institutions(state: &AppState, scope: InstitutionScope) -> AppResul
 /// Peer figures are computed over everyone; only anonymised aggregates leave analytics.
 pub struct CampaignResults {
     pub campaign: Campaign,
-    pub framework: Framework,
-    pub institutions: HashMap<i64, Institution>,
-    pub responses: Vec<Response>,
+    pub framework: Arc<Framework>,
+    pub institutions: Arc<HashMap<i64, Institution>>,
+    pub responses: Arc<Vec<Response>>,
 }
 
 impl CampaignResults {
@@ -45,28 +137,19 @@ impl CampaignResults {
 }
 
 pub async fn campaign_results(state: &AppState, campaign_id: i64) -> AppResult<CampaignResults> {
+    let counter = state.store.change_counter().await?;
     let campaign = state.store.campaign(campaign_id).await?;
-    let framework = state.store.framework(campaign.framework_id).await?;
-    let responses = state
-        .store
-        .accepted_responses(InstitutionScope::All, campaign_id)
-        .await?
-        .into_iter()
-        .map(|r| Response {
-            institution_id: r.institution_id,
-            answers: r.answers,
-        })
-        .collect();
     Ok(CampaignResults {
+        framework: framework_version(state, campaign.framework_id).await?,
+        responses: responses(state, campaign_id, counter).await?,
+        institutions: all_institutions(state, counter).await?,
         campaign,
-        framework,
-        institutions: institutions(state, InstitutionScope::All).await?,
-        responses,
     })
 }
 
 /// The results of every campaign of a framework key, oldest first (for trends).
 pub async fn series(state: &AppState, framework_key: &str) -> AppResult<Vec<CampaignResults>> {
+    let counter = state.store.change_counter().await?;
     let mut campaigns: Vec<Campaign> = state
         .store
         .list_campaigns(InstitutionScope::All)
@@ -75,25 +158,14 @@ pub async fn series(state: &AppState, framework_key: &str) -> AppResult<Vec<Camp
         .filter(|c| c.framework_key == framework_key)
         .collect();
     campaigns.sort_by_key(|c| (c.opens_on, c.id));
-    let all = institutions(state, InstitutionScope::All).await?;
+    let all = all_institutions(state, counter).await?;
     let mut out = Vec::new();
     for c in campaigns {
-        let framework = state.store.framework(c.framework_id).await?;
-        let responses = state
-            .store
-            .accepted_responses(InstitutionScope::All, c.id)
-            .await?
-            .into_iter()
-            .map(|r| Response {
-                institution_id: r.institution_id,
-                answers: r.answers,
-            })
-            .collect();
         out.push(CampaignResults {
-            campaign: c,
-            framework,
+            framework: framework_version(state, c.framework_id).await?,
+            responses: responses(state, c.id, counter).await?,
             institutions: all.clone(),
-            responses,
+            campaign: c,
         });
     }
     Ok(out)
@@ -101,7 +173,7 @@ pub async fn series(state: &AppState, framework_key: &str) -> AppResult<Vec<Camp
 
 /// The shipped risk model, checked against the newest version of the framework it reads.
 /// `Err(key)` when that framework is not in the library (or no longer fits the model).
-pub async fn risk_model(state: &AppState) -> AppResult<Result<(RiskModel, Framework), String>> {
+pub async fn risk_model(state: &AppState) -> AppResult<Result<(RiskModel, Arc<Framework>), String>> {
     let (file, text) = mamori_analytics::SHIPPED_MODEL;
     let key = "fsa-baseline";
     let newest = state
@@ -114,7 +186,7 @@ pub async fn risk_model(state: &AppState) -> AppResult<Result<(RiskModel, Framew
     let Some(summary) = newest else {
         return Ok(Err(key.to_string()));
     };
-    let framework = state.store.framework(summary.id).await?;
+    let framework = framework_version(state, summary.id).await?;
     Ok(match RiskModel::load(file, text, &framework) {
         Ok(m) => Ok((m, framework)),
         Err(errors) => {
@@ -133,7 +205,7 @@ pub struct PriorityFilter {
 pub struct Priorities {
     pub model: RiskModel,
     /// The framework version the model was checked against (for domain titles).
-    pub framework: Framework,
+    pub framework: Arc<Framework>,
     pub entries: Vec<PriorityEntry>,
     pub institutions: HashMap<i64, Institution>,
     pub campaigns: HashMap<i64, String>,
@@ -149,21 +221,27 @@ pub async fn priorities(
         Ok(x) => x,
         Err(key) => return Ok(Err(key)),
     };
-    let insts: HashMap<i64, Institution> = institutions(state, scope)
-        .await?
-        .into_iter()
-        .filter(|(_, i)| filter.sector.is_none_or(|s| i.sector == s))
-        .filter(|(_, i)| filter.bureau.is_none_or(|b| i.bureau == b))
+    let counter = state.store.change_counter().await?;
+    let all = all_institutions(state, counter).await?;
+    let insts: HashMap<i64, Institution> = all
+        .values()
+        .filter(|i| scope.contains(i.policy_ref()))
+        .filter(|i| filter.sector.is_none_or(|s| i.sector == s))
+        .filter(|i| filter.bureau.is_none_or(|b| i.bureau == b))
+        .map(|i| (i.id, i.clone()))
         .collect();
-    let latest = state.store.latest_accepted(scope, &model.framework).await?;
-    let mut frameworks: HashMap<i64, Framework> = HashMap::new();
-    for r in &latest {
+    let latest = latest_accepted(state, &model.framework, counter).await?;
+    let mut frameworks: HashMap<i64, Arc<Framework>> = HashMap::new();
+    for r in latest.iter().filter(|r| insts.contains_key(&r.institution_id)) {
         if !frameworks.contains_key(&r.framework_id) {
-            frameworks.insert(r.framework_id, state.store.framework(r.framework_id).await?);
+            frameworks.insert(r.framework_id, framework_version(state, r.framework_id).await?);
         }
     }
-    let by_inst: HashMap<i64, &mamori_store::results::AcceptedResponse> =
-        latest.iter().map(|r| (r.institution_id, r)).collect();
+    let by_inst: HashMap<i64, &AcceptedResponse> = latest
+        .iter()
+        .filter(|r| insts.contains_key(&r.institution_id))
+        .map(|r| (r.institution_id, r))
+        .collect();
     let mut subjects: Vec<(&Institution, Option<Basis>)> = Vec::with_capacity(insts.len());
     for inst in insts.values() {
         let basis = by_inst.get(&inst.id).and_then(|r| {
@@ -226,10 +304,3 @@ pub fn reason(l: Lang, profile: Option<&RiskProfile>, f: &Framework) -> String {
     tf(l, "supervision.reason.gaps", &[("gaps", &parts.join(l.list_separator()))])
 }
 
-pub fn not_found_to_none<T>(r: AppResult<T>) -> AppResult<Option<T>> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(AppError::NotFound) => Ok(None),
-        Err(e) => Err(e),
-    }
-}

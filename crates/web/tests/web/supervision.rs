@@ -163,6 +163,17 @@ async fn priorities_profiles_and_benchmarks_agree_and_respect_jurisdiction() {
         })
         .collect();
     app.store.load_answers(&actor, small.id, &loaded).await.unwrap();
+    // The analytics cache notices the change: the three now stand on the follow-up answers.
+    let (_, again) = app
+        .get_json("/api/v1/supervision/priorities?sector=shinkin&limit=500", &fsa)
+        .await;
+    let row = again["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["institution"]["code"] == three[0].as_str())
+        .unwrap();
+    assert_eq!(row["campaign_id"].as_i64(), Some(small.id), "stale analytics after a change");
     let (s, b) = app
         .get_json(
             &format!("/api/v1/institutions/{}/benchmark?campaign={}", asg[0].institution_id, small.id),
