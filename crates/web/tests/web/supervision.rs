@@ -128,8 +128,8 @@ async fn priorities_profiles_and_benchmarks_agree_and_respect_jurisdiction() {
                 name: "Follow-up".into(),
                 framework_id: baseline.id,
                 instructions: None,
-                opens_on: day("2026-01-10"),
-                due_on: day("2026-02-10"),
+                opens_on: day("2026-11-20"),
+                due_on: day("2026-12-20"),
                 target: mamori_store::campaigns::CampaignTarget {
                     institutions: three.clone(),
                     ..Default::default()
