@@ -59,9 +59,17 @@ pub fn feedback(
             out
         })
         .collect();
-    let peers: Vec<&Scored> = scored
+    // Each peer's asked questions, once (not once per gap).
+    let peers: Vec<(&Scored, std::collections::HashSet<&str>)> = scored
         .iter()
         .filter(|s| s.institution.sector == me.institution.sector)
+        .map(|p| {
+            let asked = questions(framework, crate::respondent(p.institution), p.answers)
+                .into_iter()
+                .map(|q| q.id.as_str())
+                .collect();
+            (p, asked)
+        })
         .collect();
     let mut gaps: Vec<Gap> = questions(framework, crate::respondent(me.institution), me.answers)
         .into_iter()
@@ -73,12 +81,8 @@ pub fn feedback(
             }
             let asked: Vec<bool> = peers
                 .iter()
-                .filter(|p| {
-                    questions(framework, crate::respondent(p.institution), p.answers)
-                        .iter()
-                        .any(|q| q.id == item.id)
-                })
-                .map(|p| top(p.answers.get(&item.id), item))
+                .filter(|(_, asked)| asked.contains(item.id.as_str()))
+                .map(|(p, _)| top(p.answers.get(&item.id), item))
                 .collect();
             let share = (asked.len() >= MIN_PEER_GROUP).then(|| {
                 100.0 * asked.iter().filter(|b| **b).count() as f64 / asked.len() as f64

@@ -89,6 +89,41 @@ pub fn score_responses<'a>(
         .collect()
 }
 
+/// Each response's scores, aligned with `responses` (`None` for an unknown institution):
+/// what a cache keeps so that requests need not score again.
+pub fn scores_of(
+    framework: &Framework,
+    institutions: &HashMap<i64, Institution>,
+    responses: &[Response],
+) -> Vec<Option<Scores>> {
+    responses
+        .iter()
+        .map(|r| {
+            let inst = institutions.get(&r.institution_id)?;
+            Some(score(framework, respondent(inst), &r.answers))
+        })
+        .collect()
+}
+
+/// [`score_responses`] from scores computed earlier by [`scores_of`] on the same responses.
+pub fn scored_from<'a>(
+    institutions: &'a HashMap<i64, Institution>,
+    responses: &'a [Response],
+    scores: &[Option<Scores>],
+) -> Vec<Scored<'a>> {
+    responses
+        .iter()
+        .zip(scores)
+        .filter_map(|(r, s)| {
+            Some(Scored {
+                institution: institutions.get(&r.institution_id)?,
+                answers: &r.answers,
+                scores: s.clone()?,
+            })
+        })
+        .collect()
+}
+
 /// The measures of a framework: overall, then each scored domain.
 pub fn measures(framework: &Framework) -> Vec<String> {
     std::iter::once(OVERALL.to_string())

@@ -11,6 +11,7 @@ use mamori_domain::registry::{Bureau, Sector, SizeTier};
 use mamori_survey::answer::{questions, AnswerValue, NOT_APPLICABLE, NO, PARTIAL, YES};
 use mamori_survey::Framework;
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 
 /// The sector groups the report has a section for, as the FSA's report groups them.
@@ -143,11 +144,24 @@ pub struct SectorReport {
     pub indicators_by_sector: Vec<GroupSection>,
 }
 
-fn indicator_figure(
-    framework: &Framework,
-    members: &[&Scored],
-    ind: &Indicator,
-) -> IndicatorFigure {
+/// The questions each respondent was asked (conditions and applicability), computed once
+/// per report rather than once per indicator and group.
+type Asked<'a> = HashMap<i64, HashSet<&'a str>>;
+
+fn asked<'a>(framework: &'a Framework, scored: &[Scored]) -> Asked<'a> {
+    scored
+        .iter()
+        .map(|s| {
+            let ids = questions(framework, crate::respondent(s.institution), s.answers)
+                .into_iter()
+                .map(|q| q.id.as_str())
+                .collect();
+            (s.institution.id, ids)
+        })
+        .collect()
+}
+
+fn indicator_figure(asked: &Asked, members: &[&Scored], ind: &Indicator) -> IndicatorFigure {
     let mut f = IndicatorFigure {
         indicator: ind.id,
         item: ind.item.to_string(),
@@ -160,10 +174,10 @@ fn indicator_figure(
         share: None,
     };
     for s in members {
-        let asked = questions(framework, crate::respondent(s.institution), s.answers)
-            .iter()
-            .any(|q| q.id == ind.item);
-        let v = if asked {
+        let was_asked = asked
+            .get(&s.institution.id)
+            .is_some_and(|a| a.contains(ind.item));
+        let v = if was_asked {
             s.answers.get(ind.item).and_then(AnswerValue::as_one)
         } else {
             None
@@ -186,7 +200,7 @@ fn indicator_figure(
 }
 
 fn section(
-    framework: &Framework,
+    asked: &Asked,
     scored: &[Scored],
     domains: &[String],
     indicators: &[&Indicator],
@@ -205,7 +219,7 @@ fn section(
             .collect(),
         indicators: indicators
             .iter()
-            .map(|i| indicator_figure(framework, &members, i))
+            .map(|i| indicator_figure(asked, &members, i))
             .collect(),
     }
 }
@@ -218,15 +232,16 @@ pub fn sector_report(framework: &Framework, scored: &[Scored]) -> SectorReport {
         .iter()
         .filter(|i| walk.iter().any(|(_, it)| it.id == i.item))
         .collect();
+    let asked = asked(framework, scored);
     let mut sections: Vec<GroupSection> = SectorGroup::ALL
         .iter()
         .map(|g| {
-            section(framework, scored, &domains, &indicators, g.code(), |i| {
+            section(&asked, scored, &domains, &indicators, g.code(), |i| {
                 SectorGroup::of(i) == Some(*g)
             })
         })
         .collect();
-    sections.push(section(framework, scored, &domains, &indicators, "all", |_| true));
+    sections.push(section(&asked, scored, &domains, &indicators, "all", |_| true));
     let group_keys: Vec<&str> = SectorGroup::ALL.iter().map(|g| g.code()).collect();
     let sector_keys: Vec<&str> = Sector::ALL.iter().map(|s| s.code()).collect();
     let bureau_keys: Vec<&str> = Bureau::regional().iter().map(|b| b.code()).collect();
@@ -241,7 +256,7 @@ pub fn sector_report(framework: &Framework, scored: &[Scored]) -> SectorReport {
         by_bureau: compare(scored, OVERALL, &bureau_keys, |i| Some(i.bureau.code())),
         indicators_by_sector: Sector::ALL
             .iter()
-            .map(|s| section(framework, scored, &domains, &indicators, s.code(), |i| i.sector == *s))
+            .map(|s| section(&asked, scored, &domains, &indicators, s.code(), |i| i.sector == *s))
             .collect(),
         sections,
         domains,

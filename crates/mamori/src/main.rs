@@ -213,7 +213,7 @@ async fn sector_report(args: cli::SectorReportArgs) -> Result<std::process::Exit
         "Wrote the {} sector report of campaign {} ({} accepted responses) to {}.",
         format.extension(),
         args.campaign,
-        results.responses.len(),
+        results.data.responses.len(),
         args.output.display()
     );
     store.close().await;

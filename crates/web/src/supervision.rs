@@ -6,7 +6,8 @@ use crate::error::AppResult;
 use crate::i18n::{t, tf, Lang};
 use crate::AppState;
 use mamori_analytics::priority::{rank, Basis, PriorityEntry};
-use mamori_analytics::{score_responses, Response, RiskModel, RiskProfile, Scored};
+use mamori_analytics::{scored_from, Response, RiskModel, RiskProfile, Scored};
+use mamori_survey::scoring::Scores;
 use mamori_domain::institution::Institution;
 use mamori_domain::policy::InstitutionScope;
 use mamori_domain::{Bureau, Sector};
@@ -24,8 +25,10 @@ use std::sync::{Arc, Mutex};
 #[derive(Default)]
 pub struct AnalyticsCache {
     institutions: Mutex<Option<(i64, Arc<HashMap<i64, Institution>>)>>,
-    campaigns: Mutex<HashMap<i64, (i64, Arc<Vec<Response>>)>>,
+    campaigns: Mutex<HashMap<i64, (i64, Arc<CampaignData>)>>,
     latest: Mutex<HashMap<String, (i64, Arc<Vec<AcceptedResponse>>)>>,
+    /// The whole population's ranking per framework key; scopes and filters narrow it.
+    ranked: Mutex<HashMap<String, (i64, Arc<Vec<PriorityEntry>>)>>,
     frameworks: Mutex<HashMap<i64, Arc<Framework>>>,
 }
 
@@ -78,22 +81,34 @@ async fn all_institutions(state: &AppState, counter: i64) -> AppResult<Arc<HashM
     Ok(v)
 }
 
-async fn responses(state: &AppState, campaign_id: i64, counter: i64) -> AppResult<Arc<Vec<Response>>> {
+/// A campaign's accepted responses and their scores, aligned.
+pub struct CampaignData {
+    pub responses: Vec<Response>,
+    pub scores: Vec<Option<Scores>>,
+}
+
+async fn campaign_data(
+    state: &AppState,
+    campaign_id: i64,
+    framework: &Framework,
+    institutions: &HashMap<i64, Institution>,
+    counter: i64,
+) -> AppResult<Arc<CampaignData>> {
     if let Some(v) = cached(&state.analytics.campaigns, &campaign_id, counter) {
         return Ok(v);
     }
-    let v: Arc<Vec<Response>> = Arc::new(
-        state
-            .store
-            .accepted_responses(InstitutionScope::All, campaign_id)
-            .await?
-            .into_iter()
-            .map(|r| Response {
-                institution_id: r.institution_id,
-                answers: r.answers,
-            })
-            .collect(),
-    );
+    let responses: Vec<Response> = state
+        .store
+        .accepted_responses(InstitutionScope::All, campaign_id)
+        .await?
+        .into_iter()
+        .map(|r| Response {
+            institution_id: r.institution_id,
+            answers: r.answers,
+        })
+        .collect();
+    let scores = mamori_analytics::scores_of(framework, institutions, &responses);
+    let v = Arc::new(CampaignData { responses, scores });
     remember(&state.analytics.campaigns, campaign_id, counter, v.clone());
     Ok(v)
 }
@@ -124,12 +139,12 @@ pub struct CampaignResults {
     pub campaign: Campaign,
     pub framework: Arc<Framework>,
     pub institutions: Arc<HashMap<i64, Institution>>,
-    pub responses: Arc<Vec<Response>>,
+    pub data: Arc<CampaignData>,
 }
 
 impl CampaignResults {
     pub fn scored(&self) -> Vec<Scored<'_>> {
-        score_responses(&self.framework, &self.institutions, &self.responses)
+        scored_from(&self.institutions, &self.data.responses, &self.data.scores)
     }
     pub fn measures(&self) -> Vec<String> {
         mamori_analytics::measures(&self.framework)
@@ -139,10 +154,12 @@ impl CampaignResults {
 pub async fn campaign_results(state: &AppState, campaign_id: i64) -> AppResult<CampaignResults> {
     let counter = state.store.change_counter().await?;
     let campaign = state.store.campaign(campaign_id).await?;
+    let framework = framework_version(state, campaign.framework_id).await?;
+    let institutions = all_institutions(state, counter).await?;
     Ok(CampaignResults {
-        framework: framework_version(state, campaign.framework_id).await?,
-        responses: responses(state, campaign_id, counter).await?,
-        institutions: all_institutions(state, counter).await?,
+        data: campaign_data(state, campaign_id, &framework, &institutions, counter).await?,
+        framework,
+        institutions,
         campaign,
     })
 }
@@ -161,9 +178,10 @@ pub async fn series(state: &AppState, framework_key: &str) -> AppResult<Vec<Camp
     let all = all_institutions(state, counter).await?;
     let mut out = Vec::new();
     for c in campaigns {
+        let framework = framework_version(state, c.framework_id).await?;
         out.push(CampaignResults {
-            framework: framework_version(state, c.framework_id).await?,
-            responses: responses(state, c.id, counter).await?,
+            data: campaign_data(state, c.id, &framework, &all, counter).await?,
+            framework,
             institutions: all.clone(),
             campaign: c,
         });
@@ -230,30 +248,21 @@ pub async fn priorities(
         .filter(|i| filter.bureau.is_none_or(|b| i.bureau == b))
         .map(|i| (i.id, i.clone()))
         .collect();
-    let latest = latest_accepted(state, &model.framework, counter).await?;
-    let mut frameworks: HashMap<i64, Arc<Framework>> = HashMap::new();
-    for r in latest.iter().filter(|r| insts.contains_key(&r.institution_id)) {
-        if !frameworks.contains_key(&r.framework_id) {
-            frameworks.insert(r.framework_id, framework_version(state, r.framework_id).await?);
-        }
-    }
-    let by_inst: HashMap<i64, &AcceptedResponse> = latest
+    let ranked = ranked_all(state, &model, &all, counter).await?;
+    // The population's order, narrowed to the caller's scope and filters, ranked afresh.
+    let mut n = 0;
+    let entries: Vec<PriorityEntry> = ranked
         .iter()
-        .filter(|r| insts.contains_key(&r.institution_id))
-        .map(|r| (r.institution_id, r))
+        .filter(|e| insts.contains_key(&e.institution_id))
+        .map(|e| {
+            let mut e = e.clone();
+            if e.rank.is_some() {
+                n += 1;
+                e.rank = Some(n);
+            }
+            e
+        })
         .collect();
-    let mut subjects: Vec<(&Institution, Option<Basis>)> = Vec::with_capacity(insts.len());
-    for inst in insts.values() {
-        let basis = by_inst.get(&inst.id).and_then(|r| {
-            Some(Basis {
-                campaign_id: r.campaign_id,
-                framework: frameworks.get(&r.framework_id)?,
-                answers: &r.answers,
-            })
-        });
-        subjects.push((inst, basis));
-    }
-    let entries = rank(&model, &subjects);
     let campaigns = state
         .store
         .list_campaigns(InstitutionScope::All)
@@ -261,7 +270,6 @@ pub async fn priorities(
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
-    drop(subjects);
     Ok(Ok(Priorities {
         model,
         framework,
@@ -269,6 +277,43 @@ pub async fn priorities(
         institutions: insts,
         campaigns,
     }))
+}
+
+/// Every institution's profile and rank, computed once per change.
+async fn ranked_all(
+    state: &AppState,
+    model: &RiskModel,
+    all: &HashMap<i64, Institution>,
+    counter: i64,
+) -> AppResult<Arc<Vec<PriorityEntry>>> {
+    if let Some(v) = cached(&state.analytics.ranked, &model.framework, counter) {
+        return Ok(v);
+    }
+    let latest = latest_accepted(state, &model.framework, counter).await?;
+    let mut frameworks: HashMap<i64, Arc<Framework>> = HashMap::new();
+    for r in latest.iter() {
+        if !frameworks.contains_key(&r.framework_id) {
+            frameworks.insert(r.framework_id, framework_version(state, r.framework_id).await?);
+        }
+    }
+    let by_inst: HashMap<i64, &AcceptedResponse> =
+        latest.iter().map(|r| (r.institution_id, r)).collect();
+    let subjects: Vec<(&Institution, Option<Basis>)> = all
+        .values()
+        .map(|inst| {
+            let basis = by_inst.get(&inst.id).and_then(|r| {
+                Some(Basis {
+                    campaign_id: r.campaign_id,
+                    framework: frameworks.get(&r.framework_id)?,
+                    answers: &r.answers,
+                })
+            });
+            (inst, basis)
+        })
+        .collect();
+    let v = Arc::new(rank(model, &subjects));
+    remember(&state.analytics.ranked, model.framework.clone(), counter, v.clone());
+    Ok(v)
 }
 
 pub fn domain_title(l: Lang, f: &Framework, id: &str) -> String {
