@@ -202,7 +202,10 @@ mod tests {
         let overall = &b.measures[0];
         assert_eq!(overall.value, Some(25.0));
         let sector = &overall.peers[0];
-        assert_eq!((sector.kind, sector.key.as_str(), sector.n), (PeerKind::Sector, "shinkin", 5));
+        assert_eq!(
+            (sector.kind, sector.key.as_str(), sector.n),
+            (PeerKind::Sector, "shinkin", 5)
+        );
         let d = sector.distribution.unwrap();
         assert_eq!((d.q1, d.median, d.q3), (25.0, 50.0, 75.0));
         assert_eq!(sector.percentile, Some(30.0));
@@ -222,7 +225,12 @@ mod tests {
         assert_eq!((sector.key.as_str(), sector.n), ("shinkumi", 4));
         assert!(sector.distribution.is_none() && sector.percentile.is_none());
         let key = |i: &Institution| Some(i.sector.code());
-        let c = compare(&s, OVERALL, &[Sector::Shinkin.code(), Sector::Shinkumi.code()], key);
+        let c = compare(
+            &s,
+            OVERALL,
+            &[Sector::Shinkin.code(), Sector::Shinkumi.code()],
+            key,
+        );
         assert!(c[0].distribution.is_some());
         assert_eq!((c[1].n, c[1].distribution), (4, None));
         let h = heatmap(&s, &m, &["shinkin", "shinkumi"], key);

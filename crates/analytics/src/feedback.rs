@@ -84,9 +84,8 @@ pub fn feedback(
                 .filter(|(_, asked)| asked.contains(item.id.as_str()))
                 .map(|(p, _)| top(p.answers.get(&item.id), item))
                 .collect();
-            let share = (asked.len() >= MIN_PEER_GROUP).then(|| {
-                100.0 * asked.iter().filter(|b| **b).count() as f64 / asked.len() as f64
-            });
+            let share = (asked.len() >= MIN_PEER_GROUP)
+                .then(|| 100.0 * asked.iter().filter(|b| **b).count() as f64 / asked.len() as f64);
             Some(Gap {
                 item_id: item.id.clone(),
                 domain: domain_of.get(item.id.as_str()).unwrap_or(&"").to_string(),

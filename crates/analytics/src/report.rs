@@ -8,7 +8,7 @@ use crate::stats::{Distribution, MIN_PEER_GROUP};
 use crate::{measures, Scored, OVERALL};
 use mamori_domain::institution::Institution;
 use mamori_domain::registry::{Bureau, Sector, SizeTier};
-use mamori_survey::answer::{questions, AnswerValue, NOT_APPLICABLE, NO, PARTIAL, YES};
+use mamori_survey::answer::{questions, AnswerValue, NO, NOT_APPLICABLE, PARTIAL, YES};
 use mamori_survey::Framework;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -83,16 +83,56 @@ pub struct Indicator {
 /// The measures the FSA's report discusses, by FSA baseline question. Indicators whose
 /// question a framework lacks are left out of its report.
 pub const INDICATORS: [Indicator; 10] = [
-    Indicator { id: "cyber_plan", item: "GOV-01", counts: &[YES] },
-    Indicator { id: "new_tech_staff", item: "GOV-04", counts: &[YES] },
-    Indicator { id: "risk_assessment", item: "IDN-02", counts: &[YES] },
-    Indicator { id: "executives_decide", item: "IDN-04", counts: &[YES] },
-    Indicator { id: "vulnerability_assessment", item: "IDN-06", counts: &[YES] },
-    Indicator { id: "assessment_criteria", item: "IDN-07", counts: &[YES] },
-    Indicator { id: "contingency_plans", item: "RSP-01", counts: &[YES] },
-    Indicator { id: "plans_exercised", item: "RSP-02", counts: &[YES] },
-    Indicator { id: "vendor_coordination", item: "TPR-01", counts: &[YES] },
-    Indicator { id: "isac_member", item: "SHR-01", counts: &["full", "trial"] },
+    Indicator {
+        id: "cyber_plan",
+        item: "GOV-01",
+        counts: &[YES],
+    },
+    Indicator {
+        id: "new_tech_staff",
+        item: "GOV-04",
+        counts: &[YES],
+    },
+    Indicator {
+        id: "risk_assessment",
+        item: "IDN-02",
+        counts: &[YES],
+    },
+    Indicator {
+        id: "executives_decide",
+        item: "IDN-04",
+        counts: &[YES],
+    },
+    Indicator {
+        id: "vulnerability_assessment",
+        item: "IDN-06",
+        counts: &[YES],
+    },
+    Indicator {
+        id: "assessment_criteria",
+        item: "IDN-07",
+        counts: &[YES],
+    },
+    Indicator {
+        id: "contingency_plans",
+        item: "RSP-01",
+        counts: &[YES],
+    },
+    Indicator {
+        id: "plans_exercised",
+        item: "RSP-02",
+        counts: &[YES],
+    },
+    Indicator {
+        id: "vendor_coordination",
+        item: "TPR-01",
+        counts: &[YES],
+    },
+    Indicator {
+        id: "isac_member",
+        item: "SHR-01",
+        counts: &["full", "trial"],
+    },
 ];
 
 /// How a group answered one indicator's question. Shares are withheld below five respondents.
@@ -241,7 +281,14 @@ pub fn sector_report(framework: &Framework, scored: &[Scored]) -> SectorReport {
             })
         })
         .collect();
-    sections.push(section(&asked, scored, &domains, &indicators, "all", |_| true));
+    sections.push(section(
+        &asked,
+        scored,
+        &domains,
+        &indicators,
+        "all",
+        |_| true,
+    ));
     let group_keys: Vec<&str> = SectorGroup::ALL.iter().map(|g| g.code()).collect();
     let sector_keys: Vec<&str> = Sector::ALL.iter().map(|s| s.code()).collect();
     let bureau_keys: Vec<&str> = Bureau::regional().iter().map(|b| b.code()).collect();
@@ -256,7 +303,11 @@ pub fn sector_report(framework: &Framework, scored: &[Scored]) -> SectorReport {
         by_bureau: compare(scored, OVERALL, &bureau_keys, |i| Some(i.bureau.code())),
         indicators_by_sector: Sector::ALL
             .iter()
-            .map(|s| section(&asked, scored, &domains, &indicators, s.code(), |i| i.sector == *s))
+            .map(|s| {
+                section(&asked, scored, &domains, &indicators, s.code(), |i| {
+                    i.sector == *s
+                })
+            })
             .collect(),
         sections,
         domains,
@@ -278,7 +329,11 @@ mod tests {
         let r = sector_report(&f, &s);
         assert_eq!(r.domains, ["A", "B"]);
         assert_eq!(r.respondents, 9);
-        let coop = r.sections.iter().find(|g| g.group == "cooperatives").unwrap();
+        let coop = r
+            .sections
+            .iter()
+            .find(|g| g.group == "cooperatives")
+            .unwrap();
         assert_eq!(coop.n, 9);
         let d = coop.overall.unwrap();
         assert_eq!((d.q1, d.median, d.q3), (25.0, 50.0, 75.0));

@@ -20,7 +20,9 @@ use utoipa::ToSchema;
 pub const FORMAT: &str = "mamori-risk-model/1";
 
 /// Inherent-risk rating, least to most.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RiskRating {
     Least,
@@ -51,7 +53,9 @@ impl RiskRating {
 
 /// Maturity on five levels. A domain's level is `1 + 4 × compliance / 100` (1.0–5.0); its band
 /// is the quintile of compliance it falls in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MaturityBand {
     Baseline,
@@ -170,7 +174,11 @@ fn attribute_value(inst: &Institution, name: &str) -> &'static str {
         "size_tier" => inst.size_tier.code(),
         "bureau" => inst.bureau.code(),
         _ => {
-            if inst.group_name.as_deref().is_some_and(|g| !g.trim().is_empty()) {
+            if inst
+                .group_name
+                .as_deref()
+                .is_some_and(|g| !g.trim().is_empty())
+            {
                 "yes"
             } else {
                 "no"
@@ -181,7 +189,11 @@ fn attribute_value(inst: &Institution, name: &str) -> &'static str {
 
 impl RiskModel {
     /// Reads a model file and checks it on its own and against the framework it reads.
-    pub fn load(file: &str, text: &str, framework: &Framework) -> Result<RiskModel, Vec<ModelError>> {
+    pub fn load(
+        file: &str,
+        text: &str,
+        framework: &Framework,
+    ) -> Result<RiskModel, Vec<ModelError>> {
         let err = |field: &str, message: String| ModelError {
             file: file.to_string(),
             field: field.to_string(),
@@ -227,7 +239,10 @@ impl RiskModel {
                 errors.push(err("domain_weights", format!("{d} is not a scored domain")));
             }
             if *w <= 0.0 {
-                errors.push(err(&format!("domain_weights.{d}"), "must be positive".into()));
+                errors.push(err(
+                    &format!("domain_weights.{d}"),
+                    "must be positive".into(),
+                ));
             }
         }
         if model.factors.is_empty() {
@@ -250,7 +265,9 @@ impl RiskModel {
             for (ii, input) in f.inputs.iter().enumerate() {
                 let at = format!("factors[{fi}].inputs[{ii}]");
                 if input.points.values().any(|p| !(0.0..=100.0).contains(p))
-                    || input.none_picked.is_some_and(|p| !(0.0..=100.0).contains(&p))
+                    || input
+                        .none_picked
+                        .is_some_and(|p| !(0.0..=100.0).contains(&p))
                 {
                     errors.push(err(&at, "points are between 0 and 100".into()));
                 }
@@ -263,7 +280,11 @@ impl RiskModel {
                         }
                     },
                     (None, Some(q)) => {
-                        match walk.iter().find(|(_, i)| &i.id == q).and_then(|(_, i)| i.answer.as_ref()) {
+                        match walk
+                            .iter()
+                            .find(|(_, i)| &i.id == q)
+                            .and_then(|(_, i)| i.answer.as_ref())
+                        {
                             Some(AnswerType::SingleChoice { options })
                             | Some(AnswerType::MultipleChoice { options }) => {
                                 options.iter().map(|o| o.id.clone()).collect()
@@ -577,7 +598,13 @@ factors:
             ranked.iter().map(|e| (e.institution_id, e.rank)).collect();
         assert_eq!(
             order,
-            [(4, Some(1)), (2, Some(2)), (1, Some(3)), (5, Some(4)), (3, None)]
+            [
+                (4, Some(1)),
+                (2, Some(2)),
+                (1, Some(3)),
+                (5, Some(4)),
+                (3, None)
+            ]
         );
         assert_eq!(ranked[0].profile.as_ref().unwrap().priority, 37.5);
     }
@@ -599,7 +626,10 @@ factors:
             "unknown attribute colour",
             "bad.yaml: framework: the model reads other, not fx",
         ] {
-            assert!(text.iter().any(|t| t.contains(expected)), "{expected} in {text:?}");
+            assert!(
+                text.iter().any(|t| t.contains(expected)),
+                "{expected} in {text:?}"
+            );
         }
     }
 
@@ -615,6 +645,15 @@ factors:
         let (file, text) = crate::SHIPPED_MODEL;
         let m = RiskModel::load(file, text, &f).unwrap();
         let ids: Vec<&str> = m.factors.iter().map(|f| f.id.as_str()).collect();
-        assert_eq!(ids, ["technology", "channels", "products", "organisation", "threats"]);
+        assert_eq!(
+            ids,
+            [
+                "technology",
+                "channels",
+                "products",
+                "organisation",
+                "threats"
+            ]
+        );
     }
 }

@@ -100,7 +100,13 @@ mod tests {
     /// 40 among 10, 20, 40, 40, 90: two below, two equal → (2 + 1) / 5 = 60%.
     #[test]
     fn percentile_rank_counts_ties_as_half() {
-        assert_eq!(percentile_rank(&[10.0, 20.0, 40.0, 40.0, 90.0], 40.0), Some(60.0));
-        assert_eq!(percentile_rank(&[10.0, 20.0, 40.0, 40.0, 90.0], 90.0), Some(90.0));
+        assert_eq!(
+            percentile_rank(&[10.0, 20.0, 40.0, 40.0, 90.0], 40.0),
+            Some(60.0)
+        );
+        assert_eq!(
+            percentile_rank(&[10.0, 20.0, 40.0, 40.0, 90.0], 90.0),
+            Some(90.0)
+        );
     }
 }

@@ -128,7 +128,9 @@ fn profile_answer(item: &str, inst: &InstitutionInput, rng: &mut ChaCha8Rng) -> 
             _ => pick(rng, ["none", "minor", "significant"], [0.65, 0.3]),
         },
         _ => match g {
-            Group::Major | Group::Fintech => pick(rng, ["rare", "regular", "frequent"], [0.05, 0.45]),
+            Group::Major | Group::Fintech => {
+                pick(rng, ["rare", "regular", "frequent"], [0.05, 0.45])
+            }
             _ if large => pick(rng, ["rare", "regular", "frequent"], [0.1, 0.6]),
             _ => pick(rng, ["rare", "regular", "frequent"], [0.45, 0.45]),
         },

@@ -164,7 +164,10 @@ mod tests {
         let roots = [
             (concat!(env!("CARGO_MANIFEST_DIR"), "/../web/src"), false),
             (concat!(env!("CARGO_MANIFEST_DIR"), "/../report/src"), false),
-            (concat!(env!("CARGO_MANIFEST_DIR"), "/../analytics/src"), true),
+            (
+                concat!(env!("CARGO_MANIFEST_DIR"), "/../analytics/src"),
+                true,
+            ),
             (concat!(env!("CARGO_MANIFEST_DIR"), "/../domain/src"), true),
             (concat!(env!("CARGO_MANIFEST_DIR"), "/../store/src"), true),
             (concat!(env!("CARGO_MANIFEST_DIR"), "/../survey/src"), true),

@@ -574,8 +574,20 @@ fn the_sector_report_matches_its_snapshot_in_every_format() {
     let out = |name: &str| dir.join(name).display().to_string();
     let run = |format: &str, lang: &str, file: &str| {
         let o = mamori(&[
-            "report", "sector", "--database-url", &db.url, "--campaign", "1", "--format", format,
-            "--lang", lang, "--generated-on", "2026-11-28", "-o", &out(file),
+            "report",
+            "sector",
+            "--database-url",
+            &db.url,
+            "--campaign",
+            "1",
+            "--format",
+            format,
+            "--lang",
+            lang,
+            "--generated-on",
+            "2026-11-28",
+            "-o",
+            &out(file),
         ]);
         assert!(o.status.success(), "{}", stderr(&o));
         assert!(stdout(&o).contains("accepted responses"), "{}", stdout(&o));
@@ -616,10 +628,17 @@ fn the_sector_report_matches_its_snapshot_in_every_format() {
     let ja_text = visible_text(&ja);
     assert!(mamori_report::pdf::missing_glyphs(&ja_text).is_empty());
     assert!(String::from_utf8_lossy(&pdf).contains("/FontFile2"));
-    match Command::new("pdftotext").args([&out("report-ja.pdf"), "-"]).output() {
+    match Command::new("pdftotext")
+        .args([&out("report-ja.pdf"), "-"])
+        .output()
+    {
         Ok(o) if o.status.success() => {
             let extracted = String::from_utf8_lossy(&o.stdout).to_string();
-            for s in ["金融分野のサイバーセキュリティレポート", "信用金庫・信用組合", "付録：集計表"] {
+            for s in [
+                "金融分野のサイバーセキュリティレポート",
+                "信用金庫・信用組合",
+                "付録：集計表",
+            ] {
                 assert!(extracted.contains(s), "pdftotext does not find {s}");
             }
         }
@@ -635,14 +654,23 @@ fn the_sector_report_matches_its_snapshot_in_every_format() {
     use calamine::Reader;
     let mut wb: calamine::Xlsx<_> = calamine::open_workbook(out("report.xlsx")).unwrap();
     let names = wb.sheet_names().to_vec();
-    assert_eq!(names, ["groups", "indicators_by_group", "indicators_by_sector", "sectors", "bureaus"]);
+    assert_eq!(
+        names,
+        [
+            "groups",
+            "indicators_by_group",
+            "indicators_by_sector",
+            "sectors",
+            "bureaus"
+        ]
+    );
     let bureaus = wb.worksheet_range("bureaus").unwrap();
     assert_eq!(bureaus.height(), 12, "a header and the 11 regional offices");
     let en = visible_text(&std::fs::read_to_string(out("report-en.html")).unwrap());
     let groups = wb.worksheet_range("groups").unwrap();
     let median_all = groups
         .rows()
-        .find(|r| r[0].to_string() == "All institutions")
+        .find(|r| r[0] == "All institutions")
         .map(|r| r[3].to_string())
         .unwrap();
     assert!(
@@ -653,11 +681,30 @@ fn the_sector_report_matches_its_snapshot_in_every_format() {
     // The same report from PostgreSQL: the same sentences and figures, to the character.
     let rt = tokio::runtime::Runtime::new().unwrap();
     if let Some(pg) = rt.block_on(TestDatabase::postgres("report")).unwrap() {
-        let o = mamori(&["demo", "--database-url", &pg.url, "--no-serve", "--listen", "127.0.0.1:0"]);
+        let o = mamori(&[
+            "demo",
+            "--database-url",
+            &pg.url,
+            "--no-serve",
+            "--listen",
+            "127.0.0.1:0",
+        ]);
         assert!(o.status.success(), "{}", stderr(&o));
         let o = mamori(&[
-            "report", "sector", "--database-url", &pg.url, "--campaign", "1", "--format", "html",
-            "--lang", "en", "--generated-on", "2026-11-28", "-o", &out("report-pg.html"),
+            "report",
+            "sector",
+            "--database-url",
+            &pg.url,
+            "--campaign",
+            "1",
+            "--format",
+            "html",
+            "--lang",
+            "en",
+            "--generated-on",
+            "2026-11-28",
+            "-o",
+            &out("report-pg.html"),
         ]);
         assert!(o.status.success(), "{}", stderr(&o));
         assert_eq!(

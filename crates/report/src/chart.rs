@@ -139,7 +139,14 @@ impl Chart {
                     match v {
                         Some(v) => {
                             c.rect(plot_x, ry + 3.0, scale(*v) - plot_x, ROW - 6.0, ACCENT);
-                            c.text(scale(*v) + 3.0, ry + 11.5, 8.0, &pct(*v), Anchor::Start, INK);
+                            c.text(
+                                scale(*v) + 3.0,
+                                ry + 11.5,
+                                8.0,
+                                &pct(*v),
+                                Anchor::Start,
+                                INK,
+                            );
                         }
                         None => c.text(plot_x + 3.0, ry + 11.5, 8.0, withheld, Anchor::Start, GREY),
                     }
@@ -170,7 +177,13 @@ impl Chart {
                             let mut at = 0.0;
                             for (k, v) in s.iter().enumerate() {
                                 if *v > 0.0 {
-                                    c.rect(scale(at), ry + 3.0, scale(at + v) - scale(at), ROW - 6.0, SERIES[k]);
+                                    c.rect(
+                                        scale(at),
+                                        ry + 3.0,
+                                        scale(at + v) - scale(at),
+                                        ROW - 6.0,
+                                        SERIES[k],
+                                    );
                                 }
                                 at += v;
                             }
@@ -182,7 +195,14 @@ impl Chart {
             Chart::Heatmap { columns, rows, .. } => {
                 let cw = plot_w / columns.len().max(1) as f64;
                 for (j, col) in columns.iter().enumerate() {
-                    c.text(plot_x + cw * (j as f64 + 0.5), top + 11.0, 8.0, col, Anchor::Middle, INK);
+                    c.text(
+                        plot_x + cw * (j as f64 + 0.5),
+                        top + 11.0,
+                        8.0,
+                        col,
+                        Anchor::Middle,
+                        INK,
+                    );
                 }
                 for (i, (label, cells)) in rows.iter().enumerate() {
                     let ry = top + (i + 1) as f64 * ROW;
@@ -193,9 +213,18 @@ impl Chart {
                             Some(v) => {
                                 c.rect(cx + 1.0, ry + 1.0, cw - 2.0, ROW - 2.0, heat(*v));
                                 let ink = if *v > 55.0 { Rgb(255, 255, 255) } else { INK };
-                                c.text(cx + cw / 2.0, ry + 11.5, 8.0, &pct(*v), Anchor::Middle, ink);
+                                c.text(
+                                    cx + cw / 2.0,
+                                    ry + 11.5,
+                                    8.0,
+                                    &pct(*v),
+                                    Anchor::Middle,
+                                    ink,
+                                );
                             }
-                            None => c.text(cx + cw / 2.0, ry + 11.5, 8.0, "–", Anchor::Middle, GREY),
+                            None => {
+                                c.text(cx + cw / 2.0, ry + 11.5, 8.0, "–", Anchor::Middle, GREY)
+                            }
                         }
                     }
                 }
@@ -215,9 +244,29 @@ impl Chart {
                     match d {
                         Some(d) => {
                             c.line(scale(d.min), mid, scale(d.max), mid, GREY, 0.8);
-                            c.rect(scale(d.q1), ry + 3.0, (scale(d.q3) - scale(d.q1)).max(1.0), ROW - 6.0, SERIES[1]);
-                            c.line(scale(d.median), ry + 2.0, scale(d.median), ry + ROW - 2.0, INK, 1.5);
-                            c.text(scale(d.max) + 3.0, ry + 11.5, 7.5, &format!("n={}", d.n), Anchor::Start, GREY);
+                            c.rect(
+                                scale(d.q1),
+                                ry + 3.0,
+                                (scale(d.q3) - scale(d.q1)).max(1.0),
+                                ROW - 6.0,
+                                SERIES[1],
+                            );
+                            c.line(
+                                scale(d.median),
+                                ry + 2.0,
+                                scale(d.median),
+                                ry + ROW - 2.0,
+                                INK,
+                                1.5,
+                            );
+                            c.text(
+                                scale(d.max) + 3.0,
+                                ry + 11.5,
+                                7.5,
+                                &format!("n={}", d.n),
+                                Anchor::Start,
+                                GREY,
+                            );
                         }
                         None => c.text(plot_x + 3.0, ry + 11.5, 8.0, withheld, Anchor::Start, GREY),
                     }
@@ -237,7 +286,10 @@ pub struct Svg {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn color(c: Rgb) -> String {
@@ -274,7 +326,9 @@ impl Canvas for Svg {
 impl Chart {
     /// The chart as a standalone `<svg>` element, with its title as the accessible name.
     pub fn svg(&self) -> String {
-        let mut s = Svg { body: String::new() };
+        let mut s = Svg {
+            body: String::new(),
+        };
         self.draw(&mut s, 0.0, 0.0);
         let h = self.height();
         format!(

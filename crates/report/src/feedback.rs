@@ -28,26 +28,49 @@ pub fn document(fb: &Feedback, ctx: &FeedbackContext, lang: Lang) -> Doc {
     };
     blocks.push(Block::Heading(t(lang, "feedback.scores").into()));
     if let Some(c) = fb.scores.compliance {
-        blocks.push(Block::Para(tf(lang, "feedback.overall_sentence", &[("score", &one(c))])));
+        blocks.push(Block::Para(tf(
+            lang,
+            "feedback.overall_sentence",
+            &[("score", &one(c))],
+        )));
     }
     // Scores against each peer group.
-    let mut head = vec![t(lang, "feedback.measure").to_string(), t(lang, "feedback.yours").to_string()];
-    head.extend(PeerKind::ALL.iter().map(|k| t(lang, &format!("peer.{}", k.code())).to_string()));
+    let mut head = vec![
+        t(lang, "feedback.measure").to_string(),
+        t(lang, "feedback.yours").to_string(),
+    ];
+    head.extend(
+        PeerKind::ALL
+            .iter()
+            .map(|k| t(lang, &format!("peer.{}", k.code())).to_string()),
+    );
     let rows = fb
         .benchmark
         .measures
         .iter()
         .map(|m| {
             let mut row = vec![measure_label(&m.measure), m.value.map_or("–".into(), one)];
-            row.extend(m.peers.iter().map(|p| match (p.distribution, p.percentile) {
-                (Some(d), Some(pr)) => tf(lang, "feedback.peer_cell", &[("median", &one(d.median)), ("pr", &whole(pr))]),
-                _ => withheld.clone(),
-            }));
+            row.extend(
+                m.peers
+                    .iter()
+                    .map(|p| match (p.distribution, p.percentile) {
+                        (Some(d), Some(pr)) => tf(
+                            lang,
+                            "feedback.peer_cell",
+                            &[("median", &one(d.median)), ("pr", &whole(pr))],
+                        ),
+                        _ => withheld.clone(),
+                    }),
+            );
             row
         })
         .collect();
     blocks.push(Block::Table { head, rows });
-    blocks.push(Block::Note(tf(lang, "feedback.peer_note", &[("min", &mamori_analytics::MIN_PEER_GROUP.to_string())])));
+    blocks.push(Block::Note(tf(
+        lang,
+        "feedback.peer_note",
+        &[("min", &mamori_analytics::MIN_PEER_GROUP.to_string())],
+    )));
     // Box plots of the sector group per measure, the institution marked.
     for kind in [PeerKind::Sector, PeerKind::All] {
         let rows: Vec<_> = fb
@@ -55,12 +78,20 @@ pub fn document(fb: &Feedback, ctx: &FeedbackContext, lang: Lang) -> Doc {
             .measures
             .iter()
             .map(|m| {
-                let d = m.peers.iter().find(|p| p.kind == kind).and_then(|p| p.distribution);
+                let d = m
+                    .peers
+                    .iter()
+                    .find(|p| p.kind == kind)
+                    .and_then(|p| p.distribution);
                 (measure_label(&m.measure), d)
             })
             .collect();
         blocks.push(Block::Chart(Chart::Boxes {
-            title: tf(lang, "feedback.chart", &[("peers", t(lang, &format!("peer.{}", kind.code())))]),
+            title: tf(
+                lang,
+                "feedback.chart",
+                &[("peers", t(lang, &format!("peer.{}", kind.code())))],
+            ),
             rows,
             marker: None,
             withheld: withheld.clone(),
@@ -68,7 +99,12 @@ pub fn document(fb: &Feedback, ctx: &FeedbackContext, lang: Lang) -> Doc {
     }
     blocks.push(Block::Chart(Chart::Bars {
         title: t(lang, "feedback.chart_yours").into(),
-        rows: fb.benchmark.measures.iter().map(|m| (measure_label(&m.measure), m.value)).collect(),
+        rows: fb
+            .benchmark
+            .measures
+            .iter()
+            .map(|m| (measure_label(&m.measure), m.value))
+            .collect(),
         withheld: withheld.clone(),
     }));
     // Gaps with recommended actions.
@@ -81,7 +117,11 @@ pub fn document(fb: &Feedback, ctx: &FeedbackContext, lang: Lang) -> Doc {
         let Some((_, item)) = walk.iter().find(|(_, i)| i.id == g.item_id) else {
             continue;
         };
-        blocks.push(Block::Subheading(format!("{} {}", item.id, text(lang, &item.title))));
+        blocks.push(Block::Subheading(format!(
+            "{} {}",
+            item.id,
+            text(lang, &item.title)
+        )));
         let answer = g
             .answer
             .as_deref()
@@ -98,13 +138,25 @@ pub fn document(fb: &Feedback, ctx: &FeedbackContext, lang: Lang) -> Doc {
             .sector_share_yes
             .map(|s| tf(lang, "feedback.sector_share", &[("share", &whole(s))]))
             .unwrap_or_else(|| withheld.clone());
-        blocks.push(Block::Para(tf(lang, "feedback.gap_line", &[("answer", &answer), ("peers", &peers)])));
+        blocks.push(Block::Para(tf(
+            lang,
+            "feedback.gap_line",
+            &[("answer", &answer), ("peers", &peers)],
+        )));
         if let Some(guidance) = &item.guidance {
-            blocks.push(Block::Para(tf(lang, "feedback.action", &[("action", &text(lang, guidance))])));
+            blocks.push(Block::Para(tf(
+                lang,
+                "feedback.action",
+                &[("action", &text(lang, guidance))],
+            )));
         }
     }
     Doc {
-        title: tf(lang, "feedback.title", &[("institution", ctx.institution_name)]),
+        title: tf(
+            lang,
+            "feedback.title",
+            &[("institution", ctx.institution_name)],
+        ),
         subtitle: tf(
             lang,
             "feedback.subtitle",

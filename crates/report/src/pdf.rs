@@ -27,7 +27,8 @@ struct Font<'a> {
 
 impl<'a> Font<'a> {
     fn new() -> Result<Font<'a>, ReportError> {
-        let face = ttf_parser::Face::parse(FONT, 0).map_err(|e| ReportError::Font(e.to_string()))?;
+        let face =
+            ttf_parser::Face::parse(FONT, 0).map_err(|e| ReportError::Font(e.to_string()))?;
         Ok(Font {
             upem: face.units_per_em() as f64,
             face,
@@ -161,9 +162,20 @@ impl Writer<'_> {
         let width = PAGE_W - 2.0 * MARGIN;
         // The first column holds names; the others hold figures.
         let first = if cols > 1 { width * 0.34 } else { width };
-        let other = if cols > 1 { (width - first) / (cols - 1) as f64 } else { 0.0 };
+        let other = if cols > 1 {
+            (width - first) / (cols - 1) as f64
+        } else {
+            0.0
+        };
         let size = if cols > 6 { 7.0 } else { 8.0 };
-        let col_x = |j: usize| MARGIN + if j == 0 { 0.0 } else { first + other * (j - 1) as f64 };
+        let col_x = |j: usize| {
+            MARGIN
+                + if j == 0 {
+                    0.0
+                } else {
+                    first + other * (j - 1) as f64
+                }
+        };
         let col_w = |j: usize| if j == 0 { first } else { other };
         let draw_row = |w: &mut Self, cells: &[String]| {
             let wrapped: Vec<Vec<String>> = cells
@@ -308,7 +320,8 @@ pub fn render(doc: &Doc) -> Result<Vec<u8>, ReportError> {
 
 fn write_file(title: &str, w: Writer) -> Result<Vec<u8>, ReportError> {
     let Writer { font, pages, .. } = w;
-    let subset = subsetter::subset(FONT, 0, &font.remap).map_err(|e| ReportError::Font(format!("{e:?}")))?;
+    let subset =
+        subsetter::subset(FONT, 0, &font.remap).map_err(|e| ReportError::Font(format!("{e:?}")))?;
     let mut out: Vec<u8> = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
     let mut offsets: Vec<usize> = Vec::new();
     // Object numbers: 1 catalog, 2 pages, 3 font, 4 CID font, 5 descriptor, 6 font file,
@@ -328,7 +341,12 @@ fn write_file(title: &str, w: Writer) -> Result<Vec<u8>, ReportError> {
     obj(
         &mut out,
         &mut offsets,
-        format!("<< /Type /Pages /Kids [{}] /Count {} >>", kids.join(" "), pages.len()).as_bytes(),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {} >>",
+            kids.join(" "),
+            pages.len()
+        )
+        .as_bytes(),
     );
     let name = "MAMORI+IPAexGothic";
     obj(
@@ -358,7 +376,12 @@ fn write_file(title: &str, w: Writer) -> Result<Vec<u8>, ReportError> {
         )
         .as_bytes(),
     );
-    let mut file = format!("<< /Length {} /Length1 {} >>\nstream\n", subset.len(), subset.len()).into_bytes();
+    let mut file = format!(
+        "<< /Length {} /Length1 {} >>\nstream\n",
+        subset.len(),
+        subset.len()
+    )
+    .into_bytes();
     file.extend_from_slice(&subset);
     file.extend_from_slice(b"\nendstream");
     obj(&mut out, &mut offsets, &file);
@@ -368,7 +391,11 @@ fn write_file(title: &str, w: Writer) -> Result<Vec<u8>, ReportError> {
         let _ = writeln!(cmap, "{} beginbfchar", chunk.len());
         for (cid, (_, c)) in chunk {
             let mut utf16 = [0u16; 2];
-            let hex: String = c.encode_utf16(&mut utf16).iter().map(|u| format!("{u:04X}")).collect();
+            let hex: String = c
+                .encode_utf16(&mut utf16)
+                .iter()
+                .map(|u| format!("{u:04X}"))
+                .collect();
             let _ = writeln!(cmap, "<{cid:04X}> <{hex}>");
         }
         cmap.push_str("endbfchar\n");
@@ -399,7 +426,12 @@ fn write_file(title: &str, w: Writer) -> Result<Vec<u8>, ReportError> {
         obj(
             &mut out,
             &mut offsets,
-            format!("<< /Length {} >>\nstream\n{}\nendstream", p.ops.len(), p.ops).as_bytes(),
+            format!(
+                "<< /Length {} >>\nstream\n{}\nendstream",
+                p.ops.len(),
+                p.ops
+            )
+            .as_bytes(),
         );
     }
     let xref = out.len();

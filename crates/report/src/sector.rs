@@ -55,14 +55,19 @@ pub fn quantifier(share: f64) -> &'static str {
 
 /// The finding for one indicator in one group, with a comparison to the whole population
 /// when it differs by ten points or more.
-fn finding(lang: Lang, group: &str, f: &IndicatorFigure, all: Option<&IndicatorFigure>) -> Option<String> {
+fn finding(
+    lang: Lang,
+    group: &str,
+    f: &IndicatorFigure,
+    all: Option<&IndicatorFigure>,
+) -> Option<String> {
     let share = f.share?;
     let mut s = tf(
         lang,
         "report.finding",
         &[
             ("quantifier", t(lang, quantifier(share))),
-            ("group", &t(lang, &format!("group.{group}.noun"))),
+            ("group", t(lang, &format!("group.{group}.noun"))),
             ("predicate", t(lang, &format!("indicator.{}", f.indicator))),
             ("share", &whole(share)),
             ("hits", &f.hits.to_string()),
@@ -75,7 +80,11 @@ fn finding(lang: Lang, group: &str, f: &IndicatorFigure, all: Option<&IndicatorF
             s.push(' ');
             s.push_str(&tf(
                 lang,
-                if diff > 0.0 { "report.above_all" } else { "report.below_all" },
+                if diff > 0.0 {
+                    "report.above_all"
+                } else {
+                    "report.below_all"
+                },
                 &[("diff", &whole(diff.abs())), ("all", &whole(all_share))],
             ));
         }
@@ -205,7 +214,11 @@ pub fn document(r: &SectorReport, ctx: &SectorContext, lang: Lang) -> Doc {
             }
         }
         blocks.push(Block::Chart(Chart::Stacked {
-            title: tf(lang, "report.chart.indicators", &[("group", &group_label(lang, &s.group))]),
+            title: tf(
+                lang,
+                "report.chart.indicators",
+                &[("group", &group_label(lang, &s.group))],
+            ),
             legend: legend(lang),
             rows: stacked_rows(lang, s),
             withheld: withheld.clone(),
@@ -220,7 +233,12 @@ pub fn document(r: &SectorReport, ctx: &SectorContext, lang: Lang) -> Doc {
             .by_sector
             .iter()
             .filter(|g| g.n > 0)
-            .map(|g| (t(lang, &format!("sector.{}", g.key)).to_string(), g.distribution))
+            .map(|g| {
+                (
+                    t(lang, &format!("sector.{}", g.key)).to_string(),
+                    g.distribution,
+                )
+            })
             .collect(),
         marker: None,
         withheld: withheld.clone(),
@@ -230,7 +248,12 @@ pub fn document(r: &SectorReport, ctx: &SectorContext, lang: Lang) -> Doc {
         rows: r
             .by_bureau
             .iter()
-            .map(|g| (t(lang, &format!("bureau.{}", g.key)).to_string(), g.distribution))
+            .map(|g| {
+                (
+                    t(lang, &format!("bureau.{}", g.key)).to_string(),
+                    g.distribution,
+                )
+            })
             .collect(),
         marker: None,
         withheld: withheld.clone(),
@@ -238,7 +261,10 @@ pub fn document(r: &SectorReport, ctx: &SectorContext, lang: Lang) -> Doc {
     let medians: Vec<(String, f64)> = r
         .by_bureau
         .iter()
-        .filter_map(|g| g.distribution.map(|d| (t(lang, &format!("bureau.{}", g.key)).to_string(), d.median)))
+        .filter_map(|g| {
+            g.distribution
+                .map(|d| (t(lang, &format!("bureau.{}", g.key)).to_string(), d.median))
+        })
         .collect();
     if let (Some(hi), Some(lo)) = (
         medians.iter().max_by(|a, b| a.1.total_cmp(&b.1)),
@@ -266,42 +292,73 @@ pub fn document(r: &SectorReport, ctx: &SectorContext, lang: Lang) -> Doc {
         .map(|s| s.indicators.iter().map(|f| f.indicator).collect())
         .unwrap_or_default();
     blocks.push(Block::Table {
-        head: vec![t(lang, "report.col.indicator").into(), t(lang, "report.col.question").into()],
+        head: vec![
+            t(lang, "report.col.indicator").into(),
+            t(lang, "report.col.question").into(),
+        ],
         rows: indicators
             .iter()
             .map(|id| {
-                let item = INDICATORS.iter().find(|i| i.id == *id).map_or("", |i| i.item);
-                vec![t(lang, &format!("indicator.{id}.short")).into(), format!("{item}: {}", t(lang, &format!("indicator.{id}")))]
+                let item = INDICATORS
+                    .iter()
+                    .find(|i| i.id == *id)
+                    .map_or("", |i| i.item);
+                vec![
+                    t(lang, &format!("indicator.{id}.short")).into(),
+                    format!("{item}: {}", t(lang, &format!("indicator.{id}"))),
+                ]
             })
             .collect(),
     });
-    let share_rows = |sections: &[GroupSection], label: &dyn Fn(&str) -> String| -> Vec<Vec<String>> {
-        sections
-            .iter()
-            .filter(|s| s.n > 0)
-            .map(|s| {
-                let mut row = vec![label(&s.group), s.n.to_string()];
-                row.extend(s.indicators.iter().map(|f| f.share.map_or("–".into(), whole)));
-                row
-            })
-            .collect()
-    };
+    let share_rows =
+        |sections: &[GroupSection], label: &dyn Fn(&str) -> String| -> Vec<Vec<String>> {
+            sections
+                .iter()
+                .filter(|s| s.n > 0)
+                .map(|s| {
+                    let mut row = vec![label(&s.group), s.n.to_string()];
+                    row.extend(
+                        s.indicators
+                            .iter()
+                            .map(|f| f.share.map_or("–".into(), whole)),
+                    );
+                    row
+                })
+                .collect()
+        };
     let mut head = vec![t(lang, "report.col.group").to_string(), "n".to_string()];
-    head.extend(indicators.iter().map(|id| t(lang, &format!("indicator.{id}.short")).to_string()));
-    blocks.push(Block::Subheading(t(lang, "report.annex.shares_groups").into()));
+    head.extend(
+        indicators
+            .iter()
+            .map(|id| t(lang, &format!("indicator.{id}.short")).to_string()),
+    );
+    blocks.push(Block::Subheading(
+        t(lang, "report.annex.shares_groups").into(),
+    ));
     blocks.push(Block::Table {
         head: head.clone(),
         rows: share_rows(&r.sections, &|g| group_label(lang, g)),
     });
-    blocks.push(Block::Subheading(t(lang, "report.annex.shares_sectors").into()));
+    blocks.push(Block::Subheading(
+        t(lang, "report.annex.shares_sectors").into(),
+    ));
     blocks.push(Block::Table {
         head,
-        rows: share_rows(&r.indicators_by_sector, &|g| t(lang, &format!("sector.{g}")).to_string()),
+        rows: share_rows(&r.indicators_by_sector, &|g| {
+            t(lang, &format!("sector.{g}")).to_string()
+        }),
     });
     let dist_head = ["report.col.group", "n", "min", "q1", "median", "q3", "max"]
-        .map(|k| if k.starts_with("report.") { t(lang, k).to_string() } else { k.to_string() })
+        .map(|k| {
+            if k.starts_with("report.") {
+                t(lang, k).to_string()
+            } else {
+                k.to_string()
+            }
+        })
         .to_vec();
-    let dist_rows = |figs: &[mamori_analytics::benchmark::GroupFigure], label: &dyn Fn(&str) -> String| {
+    let dist_rows = |figs: &[mamori_analytics::benchmark::GroupFigure],
+                     label: &dyn Fn(&str) -> String| {
         figs.iter()
             .filter(|g| g.n > 0)
             .map(|g| {
@@ -317,12 +374,16 @@ pub fn document(r: &SectorReport, ctx: &SectorContext, lang: Lang) -> Doc {
     blocks.push(Block::Subheading(t(lang, "report.annex.sectors").into()));
     blocks.push(Block::Table {
         head: dist_head.clone(),
-        rows: dist_rows(&r.by_sector, &|k| t(lang, &format!("sector.{k}")).to_string()),
+        rows: dist_rows(&r.by_sector, &|k| {
+            t(lang, &format!("sector.{k}")).to_string()
+        }),
     });
     blocks.push(Block::Subheading(t(lang, "report.annex.bureaus").into()));
     blocks.push(Block::Table {
         head: dist_head,
-        rows: dist_rows(&r.by_bureau, &|k| t(lang, &format!("bureau.{k}")).to_string()),
+        rows: dist_rows(&r.by_bureau, &|k| {
+            t(lang, &format!("bureau.{k}")).to_string()
+        }),
     });
     blocks.push(Block::Heading(t(lang, "report.method").into()));
     blocks.push(Block::Para(tf(

@@ -195,7 +195,11 @@ items:
         assert_eq!(s.domains[0].compliance, Some(62.5));
         assert_eq!(s.domains[1].compliance, Some(50.0));
         assert_eq!(s.compliance, Some(60.0));
-        assert_eq!(s.domains.len(), 2, "the unscored profile section is not a domain");
+        assert_eq!(
+            s.domains.len(),
+            2,
+            "the unscored profile section is not a domain"
+        );
         assert_eq!((s.asked, s.answered), (5, 4));
     }
 

@@ -63,8 +63,14 @@ fn the_fsa_baseline_asks_every_point_of_the_brief_in_both_languages() {
         );
         assert!(item.tier.is_some(), "{p} has no tier");
         assert!(item.is_scored(), "{p} is not scored");
-        let g = item.guidance.as_ref().unwrap_or_else(|| panic!("{p} has no guidance"));
-        assert!(g.ja.is_some() && !g.en.is_empty(), "{p} guidance lacks a language");
+        let g = item
+            .guidance
+            .as_ref()
+            .unwrap_or_else(|| panic!("{p} has no guidance"));
+        assert!(
+            g.ja.is_some() && !g.en.is_empty(),
+            "{p} guidance lacks a language"
+        );
     }
     // Plus the unscored inherent-risk profile that the risk model reads.
     let profile: Vec<_> = walk

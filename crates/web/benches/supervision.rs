@@ -17,7 +17,11 @@ use mamori_web::{AppState, WebConfig};
 use std::time::Instant;
 
 async fn run(db: TestDatabase, scale: u32, rounds: usize) {
-    let backend = if db.url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
+    let backend = if db.url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
     let store = db.connect().await.expect("connect");
     let started = Instant::now();
     let summary = mamori_demo::seed(&store, DemoOptions { scale, seed: 2019 })
@@ -67,7 +71,11 @@ async fn run(db: TestDatabase, scale: u32, rounds: usize) {
     );
     println!("| request | p50 ms | p95 ms | p50 / baseline |");
     println!("|---|---|---|---|");
-    println!("| GET /healthz (baseline) | {} | {} | 1.0 |", ms(b), ms(baseline.p95));
+    println!(
+        "| GET /healthz (baseline) | {} | {} | 1.0 |",
+        ms(b),
+        ms(baseline.p95)
+    );
     let line = |name: &str, s: common::Stats| {
         println!(
             "| {name} | {} | {} | {:.1}× |",
@@ -86,23 +94,62 @@ async fn run(db: TestDatabase, scale: u32, rounds: usize) {
         .map(|id| url(&format!("/supervision/institutions/{id}")))
         .collect();
     let scenarios: Vec<(&str, Vec<String>, usize)> = vec![
-        ("priority list, API, first 50", vec![url("/api/v1/supervision/priorities")], rounds / 2),
-        ("priority list, API, shinkin in Kanto", vec![url("/api/v1/supervision/priorities?sector=shinkin&bureau=kanto")], rounds / 2),
+        (
+            "priority list, API, first 50",
+            vec![url("/api/v1/supervision/priorities")],
+            rounds / 2,
+        ),
+        (
+            "priority list, API, shinkin in Kanto",
+            vec![url(
+                "/api/v1/supervision/priorities?sector=shinkin&bureau=kanto",
+            )],
+            rounds / 2,
+        ),
         ("priority list, page", vec![url("/supervision")], rounds / 2),
-        ("benchmark, API (20 institutions in turn)", benchmark_urls, rounds / 2),
-        ("institution page: profile, benchmark, trend", page_urls, few),
-        ("sector report, HTML", vec![url("/reports/campaigns/1/sector/html")], few),
-        ("sector report, PDF", vec![url("/reports/campaigns/1/sector/pdf")], few),
-        ("sector report, XLSX", vec![url("/reports/campaigns/1/sector/xlsx")], few),
+        (
+            "benchmark, API (20 institutions in turn)",
+            benchmark_urls,
+            rounds / 2,
+        ),
+        (
+            "institution page: profile, benchmark, trend",
+            page_urls,
+            few,
+        ),
+        (
+            "sector report, HTML",
+            vec![url("/reports/campaigns/1/sector/html")],
+            few,
+        ),
+        (
+            "sector report, PDF",
+            vec![url("/reports/campaigns/1/sector/pdf")],
+            few,
+        ),
+        (
+            "sector report, XLSX",
+            vec![url("/reports/campaigns/1/sector/xlsx")],
+            few,
+        ),
     ];
     for (name, urls, n) in scenarios {
-        line(name, stats(time_requests(&client, &urls, &token, n.max(5)).await));
+        line(
+            name,
+            stats(time_requests(&client, &urls, &token, n.max(5)).await),
+        );
     }
     // Cold: after any change the analytics cache reloads the answers. Each round first
     // makes a change (an audited token), then asks.
     for (name, path) in [
-        ("priority list, API, after a change (cold)", "/api/v1/supervision/priorities"),
-        ("sector report, PDF, after a change (cold)", "/reports/campaigns/1/sector/pdf"),
+        (
+            "priority list, API, after a change (cold)",
+            "/api/v1/supervision/priorities",
+        ),
+        (
+            "sector report, PDF, after a change (cold)",
+            "/reports/campaigns/1/sector/pdf",
+        ),
     ] {
         let mut times = Vec::new();
         for _ in 0..few.max(5) {

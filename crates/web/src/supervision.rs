@@ -7,13 +7,13 @@ use crate::i18n::{t, tf, Lang};
 use crate::AppState;
 use mamori_analytics::priority::{rank, Basis, PriorityEntry};
 use mamori_analytics::{scored_from, Response, RiskModel, RiskProfile, Scored};
-use mamori_survey::scoring::Scores;
 use mamori_domain::institution::Institution;
 use mamori_domain::policy::InstitutionScope;
 use mamori_domain::{Bureau, Sector};
 use mamori_store::campaigns::Campaign;
-use mamori_store::results::AcceptedResponse;
 use mamori_store::registry::InstitutionFilter;
+use mamori_store::results::AcceptedResponse;
+use mamori_survey::scoring::Scores;
 use mamori_survey::Framework;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -24,29 +24,30 @@ use std::sync::{Arc, Mutex};
 /// imported, so they are kept for good.
 #[derive(Default)]
 pub struct AnalyticsCache {
-    institutions: Mutex<Option<(i64, Arc<HashMap<i64, Institution>>)>>,
-    campaigns: Mutex<HashMap<i64, (i64, Arc<CampaignData>)>>,
-    latest: Mutex<HashMap<String, (i64, Arc<Vec<AcceptedResponse>>)>>,
+    institutions: Mutex<Option<Versioned<HashMap<i64, Institution>>>>,
+    campaigns: Entries<i64, CampaignData>,
+    latest: Entries<String, Vec<AcceptedResponse>>,
     /// The whole population's ranking per framework key; scopes and filters narrow it.
-    ranked: Mutex<HashMap<String, (i64, Arc<Vec<PriorityEntry>>)>>,
+    ranked: Entries<String, Vec<PriorityEntry>>,
     frameworks: Mutex<HashMap<i64, Arc<Framework>>>,
 }
 
+/// A value and the change counter it was read at.
+type Versioned<V> = (i64, Arc<V>);
+type Entries<K, V> = Mutex<HashMap<K, Versioned<V>>>;
+
 fn cached<K: std::hash::Hash + Eq, V>(
-    map: &Mutex<HashMap<K, (i64, Arc<V>)>>,
+    map: &Entries<K, V>,
     key: &K,
     counter: i64,
 ) -> Option<Arc<V>> {
     let m = map.lock().unwrap_or_else(|e| e.into_inner());
-    m.get(key).filter(|(c, _)| *c == counter).map(|(_, v)| v.clone())
+    m.get(key)
+        .filter(|(c, _)| *c == counter)
+        .map(|(_, v)| v.clone())
 }
 
-fn remember<K: std::hash::Hash + Eq, V>(
-    map: &Mutex<HashMap<K, (i64, Arc<V>)>>,
-    key: K,
-    counter: i64,
-    value: Arc<V>,
-) {
+fn remember<K: std::hash::Hash + Eq, V>(map: &Entries<K, V>, key: K, counter: i64, value: Arc<V>) {
     let mut m = map.lock().unwrap_or_else(|e| e.into_inner());
     m.insert(key, (counter, value));
 }
@@ -54,22 +55,37 @@ fn remember<K: std::hash::Hash + Eq, V>(
 /// A framework version (immutable), from the cache or the store.
 pub async fn framework_version(state: &AppState, id: i64) -> AppResult<Arc<Framework>> {
     let hit = {
-        let m = state.analytics.frameworks.lock().unwrap_or_else(|e| e.into_inner());
+        let m = state
+            .analytics
+            .frameworks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         m.get(&id).cloned()
     };
     if let Some(f) = hit {
         return Ok(f);
     }
     let f = Arc::new(state.store.framework(id).await?);
-    let mut m = state.analytics.frameworks.lock().unwrap_or_else(|e| e.into_inner());
+    let mut m = state
+        .analytics
+        .frameworks
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     m.insert(id, f.clone());
     Ok(f)
 }
 
 /// Every institution, by id.
-async fn all_institutions(state: &AppState, counter: i64) -> AppResult<Arc<HashMap<i64, Institution>>> {
+async fn all_institutions(
+    state: &AppState,
+    counter: i64,
+) -> AppResult<Arc<HashMap<i64, Institution>>> {
     {
-        let m = state.analytics.institutions.lock().unwrap_or_else(|e| e.into_inner());
+        let m = state
+            .analytics
+            .institutions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         if let Some((c, v)) = m.as_ref() {
             if *c == counter {
                 return Ok(v.clone());
@@ -77,7 +93,11 @@ async fn all_institutions(state: &AppState, counter: i64) -> AppResult<Arc<HashM
         }
     }
     let v = Arc::new(institutions(state, InstitutionScope::All).await?);
-    *state.analytics.institutions.lock().unwrap_or_else(|e| e.into_inner()) = Some((counter, v.clone()));
+    *state
+        .analytics
+        .institutions
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = Some((counter, v.clone()));
     Ok(v)
 }
 
@@ -113,17 +133,29 @@ async fn campaign_data(
     Ok(v)
 }
 
-async fn latest_accepted(state: &AppState, key: &str, counter: i64) -> AppResult<Arc<Vec<AcceptedResponse>>> {
+async fn latest_accepted(
+    state: &AppState,
+    key: &str,
+    counter: i64,
+) -> AppResult<Arc<Vec<AcceptedResponse>>> {
     if let Some(v) = cached(&state.analytics.latest, &key.to_string(), counter) {
         return Ok(v);
     }
-    let v = Arc::new(state.store.latest_accepted(InstitutionScope::All, key).await?);
+    let v = Arc::new(
+        state
+            .store
+            .latest_accepted(InstitutionScope::All, key)
+            .await?,
+    );
     remember(&state.analytics.latest, key.to_string(), counter, v.clone());
     Ok(v)
 }
 
 /// Every institution of `scope`, by id.
-pub async fn institutions(state: &AppState, scope: InstitutionScope) -> AppResult<HashMap<i64, Institution>> {
+pub async fn institutions(
+    state: &AppState,
+    scope: InstitutionScope,
+) -> AppResult<HashMap<i64, Institution>> {
     Ok(state
         .store
         .export_institutions(scope, &InstitutionFilter::default())
@@ -191,7 +223,9 @@ pub async fn series(state: &AppState, framework_key: &str) -> AppResult<Vec<Camp
 
 /// The shipped risk model, checked against the newest version of the framework it reads.
 /// `Err(key)` when that framework is not in the library (or no longer fits the model).
-pub async fn risk_model(state: &AppState) -> AppResult<Result<(RiskModel, Arc<Framework>), String>> {
+pub async fn risk_model(
+    state: &AppState,
+) -> AppResult<Result<(RiskModel, Arc<Framework>), String>> {
     let (file, text) = mamori_analytics::SHIPPED_MODEL;
     let key = "fsa-baseline";
     let newest = state
@@ -208,7 +242,10 @@ pub async fn risk_model(state: &AppState) -> AppResult<Result<(RiskModel, Arc<Fr
     Ok(match RiskModel::load(file, text, &framework) {
         Ok(m) => Ok((m, framework)),
         Err(errors) => {
-            tracing::warn!(?errors, "the shipped risk model does not fit the framework in the library");
+            tracing::warn!(
+                ?errors,
+                "the shipped risk model does not fit the framework in the library"
+            );
             Err(key.to_string())
         }
     })
@@ -292,8 +329,8 @@ async fn ranked_all(
     let latest = latest_accepted(state, &model.framework, counter).await?;
     let mut frameworks: HashMap<i64, Arc<Framework>> = HashMap::new();
     for r in latest.iter() {
-        if !frameworks.contains_key(&r.framework_id) {
-            frameworks.insert(r.framework_id, framework_version(state, r.framework_id).await?);
+        if let std::collections::hash_map::Entry::Vacant(slot) = frameworks.entry(r.framework_id) {
+            slot.insert(framework_version(state, r.framework_id).await?);
         }
     }
     let by_inst: HashMap<i64, &AcceptedResponse> =
@@ -312,7 +349,12 @@ async fn ranked_all(
         })
         .collect();
     let v = Arc::new(rank(model, &subjects));
-    remember(&state.analytics.ranked, model.framework.clone(), counter, v.clone());
+    remember(
+        &state.analytics.ranked,
+        model.framework.clone(),
+        counter,
+        v.clone(),
+    );
     Ok(v)
 }
 
@@ -346,6 +388,9 @@ pub fn reason(l: Lang, profile: Option<&RiskProfile>, f: &Framework) -> String {
             )
         })
         .collect();
-    tf(l, "supervision.reason.gaps", &[("gaps", &parts.join(l.list_separator()))])
+    tf(
+        l,
+        "supervision.reason.gaps",
+        &[("gaps", &parts.join(l.list_separator()))],
+    )
 }
-

@@ -178,7 +178,11 @@ pub struct RiskProfileDocument {
 }
 
 /// The institution, if the caller may read its results (404 otherwise, as for answers).
-async fn readable(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<mamori_domain::institution::Institution> {
+async fn readable(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+) -> AppResult<mamori_domain::institution::Institution> {
     let p = ctx.principal()?;
     let inst = state
         .store

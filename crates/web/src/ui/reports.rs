@@ -77,7 +77,11 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
                 },
             )
             .await?;
-        let own: Vec<_> = if p.role.is_institution_role() { accepted } else { Vec::new() };
+        let own: Vec<_> = if p.role.is_institution_role() {
+            accepted
+        } else {
+            Vec::new()
+        };
         sections.push(html! {
             h2 { (t(l, "report.feedback")) }
             p { (t(l, "report.feedback.intro")) }
@@ -110,7 +114,12 @@ fn chosen_lang(ctx: &Ctx, q: &LangQuery) -> AppResult<Lang> {
 }
 
 /// The sector report of one campaign, as bytes.
-pub fn render_sector(results: &CampaignResults, lang: Lang, format: Format, generated_on: &str) -> Result<Vec<u8>, mamori_report::ReportError> {
+pub fn render_sector(
+    results: &CampaignResults,
+    lang: Lang,
+    format: Format,
+    generated_on: &str,
+) -> Result<Vec<u8>, mamori_report::ReportError> {
     let scored = results.scored();
     let figures = sector_report(&results.framework, &scored);
     mamori_report::sector_report(
@@ -126,11 +135,18 @@ pub fn render_sector(results: &CampaignResults, lang: Lang, format: Format, gene
 }
 
 fn download(bytes: Vec<u8>, format: Format, name: &str) -> Response {
-    let disposition = if format == Format::Html { "inline" } else { "attachment" };
+    let disposition = if format == Format::Html {
+        "inline"
+    } else {
+        "attachment"
+    };
     (
         [
             (header::CONTENT_TYPE, format.content_type().to_string()),
-            (header::CONTENT_DISPOSITION, format!("{disposition}; filename=\"{name}.{}\"", format.extension())),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("{disposition}; filename=\"{name}.{}\"", format.extension()),
+            ),
         ],
         bytes,
     )
@@ -150,26 +166,56 @@ pub async fn sector(
     let format = Format::from_code(&format).ok_or(AppError::NotFound)?;
     let lang = chosen_lang(&ctx, &q)?;
     // A bureau supervisor reaches only campaigns that reach its jurisdiction.
-    if !state.store.list_campaigns(survey_scope(p)).await?.iter().any(|c| c.id == id) {
+    if !state
+        .store
+        .list_campaigns(survey_scope(p))
+        .await?
+        .iter()
+        .any(|c| c.id == id)
+    {
         return Err(AppError::NotFound);
     }
     let results = campaign_results(&state, id).await?;
     let bytes = render_sector(&results, lang, format, &today()).map_err(report_error)?;
-    Ok(download(bytes, format, &format!("mamori-sector-report-{id}-{}", lang.code())))
+    Ok(download(
+        bytes,
+        format,
+        &format!("mamori-sector-report-{id}-{}", lang.code()),
+    ))
 }
 
 /// The feedback document, or `None` when the answers are not accepted yet.
-async fn feedback_doc(state: &AppState, ctx: &Ctx, assignment_id: i64, lang: Lang) -> AppResult<Option<mamori_report::doc::Doc>> {
-    let (a, _) = assignment_for(state, ctx.principal()?, assignment_id, AssignmentAction::Read).await?;
+async fn feedback_doc(
+    state: &AppState,
+    ctx: &Ctx,
+    assignment_id: i64,
+    lang: Lang,
+) -> AppResult<Option<mamori_report::doc::Doc>> {
+    let (a, _) = assignment_for(
+        state,
+        ctx.principal()?,
+        assignment_id,
+        AssignmentAction::Read,
+    )
+    .await?;
     if a.status.0 != AssignmentStatus::Accepted {
         return Ok(None);
     }
     let results = campaign_results(state, a.campaign_id).await?;
     let scored = results.scored();
-    let Some(fb) = feedback(&results.framework, &scored, &results.measures(), a.institution_id) else {
+    let Some(fb) = feedback(
+        &results.framework,
+        &scored,
+        &results.measures(),
+        a.institution_id,
+    ) else {
         return Ok(None);
     };
-    let name = if lang == Lang::Ja { &a.institution_name_ja } else { &a.institution_name_en };
+    let name = if lang == Lang::Ja {
+        &a.institution_name_ja
+    } else {
+        &a.institution_name_en
+    };
     Ok(Some(mamori_report::feedback::document(
         &fb,
         &FeedbackContext {
@@ -190,7 +236,10 @@ pub async fn feedback_page(
     let l = ctx.lang;
     let doc = feedback_doc(&state, &ctx, id, l).await?;
     let (title, body) = match doc {
-        None => (t(l, "report.feedback").to_string(), html! { p role="status" { (t(l, "feedback.not_ready")) } }),
+        None => (
+            t(l, "report.feedback").to_string(),
+            html! { p role="status" { (t(l, "feedback.not_ready")) } },
+        ),
         Some(doc) => (
             doc.title.clone(),
             html! {
@@ -216,5 +265,9 @@ pub async fn feedback_pdf(
             detail: "feedback.not_ready",
         })?;
     let bytes = mamori_report::pdf::render(&doc).map_err(report_error)?;
-    Ok(download(bytes, Format::Pdf, &format!("mamori-feedback-{id}-{}", lang.code())))
+    Ok(download(
+        bytes,
+        Format::Pdf,
+        &format!("mamori-feedback-{id}-{}", lang.code()),
+    ))
 }

@@ -5,14 +5,18 @@ use crate::api::supervision::PriorityQuery;
 use crate::context::{ApiQuery, Ctx, PathParam};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf, Lang};
-use crate::supervision::{campaign_results, domain_title, priorities, reason, series, PriorityFilter};
+use crate::supervision::{
+    campaign_results, domain_title, priorities, reason, series, PriorityFilter,
+};
 use crate::ui::layout::{page, Section};
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use mamori_analytics::benchmark::benchmark;
 use mamori_analytics::trend::{institution_trend, Wave};
-use mamori_domain::policy::{allows, check_results, survey_scope, Denied, InstitutionScope, Permission};
+use mamori_domain::policy::{
+    allows, check_results, survey_scope, Denied, InstitutionScope, Permission,
+};
 use mamori_domain::{Bureau, Sector};
 use mamori_report::chart::Chart;
 use mamori_store::campaigns::AssignmentFilter;
@@ -64,14 +68,20 @@ pub async fn list(
         }
     };
     let body = match result {
-        Err(key) => html! { p role="status" { (tf(l, "supervision.no_framework", &[("key", &key)])) } },
+        Err(key) => {
+            html! { p role="status" { (tf(l, "supervision.no_framework", &[("key", &key)])) } }
+        }
         Ok(list) => {
             let total = list.entries.len();
             let rows: Vec<_> = list.entries.iter().skip(offset).take(limit).collect();
             let link = |off: usize| {
                 let mut qs = vec![format!("offset={off}"), format!("limit={limit}")];
-                if let Some(s) = filter.sector { qs.push(format!("sector={}", s.code())); }
-                if let Some(b) = filter.bureau { qs.push(format!("bureau={}", b.code())); }
+                if let Some(s) = filter.sector {
+                    qs.push(format!("sector={}", s.code()));
+                }
+                if let Some(b) = filter.bureau {
+                    qs.push(format!("bureau={}", b.code()));
+                }
                 format!("/supervision?{}", qs.join("&"))
             };
             html! {
@@ -118,7 +128,12 @@ pub async fn list(
             }
         }
     };
-    Ok(page(&ctx, t(l, "supervision.title"), Section::Supervision, body))
+    Ok(page(
+        &ctx,
+        t(l, "supervision.title"),
+        Section::Supervision,
+        body,
+    ))
 }
 
 pub async fn institution(
@@ -129,13 +144,26 @@ pub async fn institution(
     let p = ctx.principal()?;
     forbid_unless(allows(p, Permission::ViewSupervision))?;
     let l = ctx.lang;
-    let inst = state.store.get_institution(InstitutionScope::All, id).await?;
+    let inst = state
+        .store
+        .get_institution(InstitutionScope::All, id)
+        .await?;
     check_results(p, inst.policy_ref()).map_err(|d| match d {
         Denied::NotFound => AppError::NotFound,
         Denied::Forbidden => AppError::Forbidden,
     })?;
-    let name = if l == Lang::Ja { &inst.name_ja } else { &inst.name_en }.clone();
-    let list = priorities(&state, InstitutionScope::Only(inst.id), &PriorityFilter::default()).await?;
+    let name = if l == Lang::Ja {
+        &inst.name_ja
+    } else {
+        &inst.name_en
+    }
+    .clone();
+    let list = priorities(
+        &state,
+        InstitutionScope::Only(inst.id),
+        &PriorityFilter::default(),
+    )
+    .await?;
     let mut body: Vec<Markup> = vec![html! {
         p { (inst.code) " · " (t(l, &format!("sector.{}", inst.sector.code()))) " · " (t(l, &format!("tier.{}", inst.size_tier.code()))) " · " (t(l, &format!("bureau.{}", inst.bureau.code()))) }
     }];
@@ -143,10 +171,17 @@ pub async fn institution(
         Ok(list) => list.entries.first(),
         Err(_) => None,
     };
-    match (&list, entry.and_then(|e| e.profile.as_ref().map(|p| (e, p)))) {
+    match (
+        &list,
+        entry.and_then(|e| e.profile.as_ref().map(|p| (e, p))),
+    ) {
         (Ok(list), Some((e, prof))) => {
             let f = &list.framework;
-            let campaign_name = e.campaign_id.and_then(|c| list.campaigns.get(&c)).cloned().unwrap_or_default();
+            let campaign_name = e
+                .campaign_id
+                .and_then(|c| list.campaigns.get(&c))
+                .cloned()
+                .unwrap_or_default();
             body.push(html! {
                 h2 { (t(l, "supervision.profile")) }
                 p { (t(l, "supervision.inherent")) ": " strong { (rating(l, prof.inherent.rating)) } " (" (format!("{:.1}", prof.inherent.score)) ") · "
@@ -172,10 +207,25 @@ pub async fn institution(
                 let scored = results.scored();
                 let measures = results.measures();
                 if let Some(b) = benchmark(&scored, &measures, inst.id) {
-                    let label = |m: &str| if m == mamori_analytics::OVERALL { t(l, "feedback.overall").to_string() } else { domain_title(l, &results.framework, m) };
+                    let label = |m: &str| {
+                        if m == mamori_analytics::OVERALL {
+                            t(l, "feedback.overall").to_string()
+                        } else {
+                            domain_title(l, &results.framework, m)
+                        }
+                    };
                     let chart = Chart::Boxes {
                         title: tf(l, "feedback.chart", &[("peers", t(l, "peer.sector"))]),
-                        rows: b.measures.iter().map(|m| (label(&m.measure), m.peers.first().and_then(|p| p.distribution))).collect(),
+                        rows: b
+                            .measures
+                            .iter()
+                            .map(|m| {
+                                (
+                                    label(&m.measure),
+                                    m.peers.first().and_then(|p| p.distribution),
+                                )
+                            })
+                            .collect(),
                         marker: None,
                         withheld: t(l, "report.withheld").into(),
                     };
@@ -191,14 +241,30 @@ pub async fn institution(
                         figure { (PreEscaped(chart.svg())) }
                     });
                 }
-                let assignments = state.store.list_assignments(InstitutionScope::Only(inst.id), &AssignmentFilter { campaign_id: Some(cid), ..Default::default() }).await?;
+                let assignments = state
+                    .store
+                    .list_assignments(
+                        InstitutionScope::Only(inst.id),
+                        &AssignmentFilter {
+                            campaign_id: Some(cid),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
                 if let Some(a) = assignments.first() {
                     body.push(html! { p { a href=(format!("/reports/feedback/{}", a.id)) { (t(l, "supervision.feedback_link")) } } });
                 }
             }
             // Trend across campaigns of the framework.
             let waves_data = series(&state, &list.model.framework).await?;
-            let waves: Vec<Wave> = waves_data.iter().map(|r| Wave { campaign_id: r.campaign.id, campaign_name: r.campaign.name.clone(), scored: r.scored() }).collect();
+            let waves: Vec<Wave> = waves_data
+                .iter()
+                .map(|r| Wave {
+                    campaign_id: r.campaign.id,
+                    campaign_name: r.campaign.name.clone(),
+                    scored: r.scored(),
+                })
+                .collect();
             let measures = mamori_analytics::measures(f);
             let trend = institution_trend(&waves, &measures, inst.id);
             if !trend.is_empty() {
@@ -209,7 +275,9 @@ pub async fn institution(
                 });
             }
         }
-        (Err(key), _) => body.push(html! { p role="status" { (tf(l, "supervision.no_framework", &[("key", key)])) } }),
+        (Err(key), _) => body.push(
+            html! { p role="status" { (tf(l, "supervision.no_framework", &[("key", key)])) } },
+        ),
         (Ok(_), None) => body.push(html! { p role="status" { (t(l, "supervision.no_profile")) } }),
     }
     let content = html! { @for b in body { (b) } };

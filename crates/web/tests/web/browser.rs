@@ -433,10 +433,17 @@ async fn a_supervisor_drills_into_a_priority_and_an_institution_reads_only_its_f
 
     // The FSA supervisor opens the ranked list and the institution at the top.
     sign_in_demo(&driver, &app, "fsa", "/supervision").await;
-    assert_eq!(driver.wait_text("h1", "監督上の優先度").await, "監督上の優先度");
-    let first_rank = driver.text("#priorities tbody tr:first-child td:first-child").await;
+    assert_eq!(
+        driver.wait_text("h1", "監督上の優先度").await,
+        "監督上の優先度"
+    );
+    let first_rank = driver
+        .text("#priorities tbody tr:first-child td:first-child")
+        .await;
     assert_eq!(first_rank, "1");
-    let reason = driver.text("#priorities tbody tr:first-child td:last-child").await;
+    let reason = driver
+        .text("#priorities tbody tr:first-child td:last-child")
+        .await;
     assert!(reason.starts_with("主な乖離"), "{reason}");
     driver.click("#priorities tbody tr:first-child a").await;
     driver.wait_for("#priority-score").await;
@@ -460,7 +467,10 @@ async fn a_supervisor_drills_into_a_priority_and_an_institution_reads_only_its_f
     sign_in_demo(&driver, &app, "bank-admin", "/reports").await;
     driver.click("a[href^='/reports/feedback/']").await;
     driver.wait_for("#feedback-pdf").await;
-    assert!(driver.text("h1").await.starts_with("サイバーセキュリティ自己評価フィードバック"));
+    assert!(driver
+        .text("h1")
+        .await
+        .starts_with("サイバーセキュリティ自己評価フィードバック"));
     assert!(driver.text("main").await.contains("推奨される対応"));
     driver.screenshot("feedback.png").await;
 

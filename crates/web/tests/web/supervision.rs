@@ -14,7 +14,9 @@ async fn priorities_profiles_and_benchmarks_agree_and_respect_jurisdiction() {
     let fsa = app.token("fsa").await;
 
     // The FSA sees every institution, ranked; unassessed institutions come last, unranked.
-    let (s, list) = app.get_json("/api/v1/supervision/priorities?limit=500", &fsa).await;
+    let (s, list) = app
+        .get_json("/api/v1/supervision/priorities?limit=500", &fsa)
+        .await;
     assert_eq!(s, 200, "{list}");
     assert_eq!(list["model_key"], "fsa-inherent-risk");
     let total = list["total"].as_u64().unwrap();
@@ -25,40 +27,70 @@ async fn priorities_profiles_and_benchmarks_agree_and_respect_jurisdiction() {
     assert!(priorities.windows(2).all(|w| w[0] >= w[1]), "not ranked");
     assert_eq!(items[0]["rank"], 1);
     assert!(priorities[0] > 0.0);
-    assert!(items.iter().all(|i| !i["reason"].as_str().unwrap().is_empty()));
+    assert!(items
+        .iter()
+        .all(|i| !i["reason"].as_str().unwrap().is_empty()));
     // The first row's reason names its largest gap.
     let top = &items[0];
     let largest = &top["gaps"][0];
-    assert!(top["reason"].as_str().unwrap().starts_with("Largest gaps") || top["reason"].as_str().unwrap().starts_with("主な乖離"));
+    assert!(
+        top["reason"].as_str().unwrap().starts_with("Largest gaps")
+            || top["reason"].as_str().unwrap().starts_with("主な乖離")
+    );
     assert!(f(&largest["gap"]) > 0.0);
     // The last page ends with the institutions that have no accepted self-assessment.
     let (_, tail) = app
-        .get_json(&format!("/api/v1/supervision/priorities?limit=50&offset={}", total - 1), &fsa)
+        .get_json(
+            &format!(
+                "/api/v1/supervision/priorities?limit=50&offset={}",
+                total - 1
+            ),
+            &fsa,
+        )
         .await;
     assert!(tail["items"][0]["rank"].is_null());
     assert!(tail["items"][0]["priority"].is_null());
 
     // Filters, and their validation.
     let (_, shinkin) = app
-        .get_json("/api/v1/supervision/priorities?sector=shinkin&limit=500", &fsa)
+        .get_json(
+            "/api/v1/supervision/priorities?sector=shinkin&limit=500",
+            &fsa,
+        )
         .await;
-    assert!(shinkin["items"].as_array().unwrap().iter().all(|i| i["institution"]["sector"] == "shinkin"));
-    let (s, bad) = app.get_json("/api/v1/supervision/priorities?sector=bakery", &fsa).await;
+    assert!(shinkin["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["institution"]["sector"] == "shinkin"));
+    let (s, bad) = app
+        .get_json("/api/v1/supervision/priorities?sector=bakery", &fsa)
+        .await;
     assert_eq!(s, 422);
     assert_eq!(bad["code"], "validation_failed");
 
     // A bureau supervisor sees its own office's institutions only.
     let kanto = app.token("kanto").await;
-    let (_, own) = app.get_json("/api/v1/supervision/priorities?limit=500", &kanto).await;
+    let (_, own) = app
+        .get_json("/api/v1/supervision/priorities?limit=500", &kanto)
+        .await;
     assert!(own["total"].as_u64().unwrap() > 0);
-    assert!(own["items"].as_array().unwrap().iter().all(|i| i["institution"]["bureau"] == "kanto"));
+    assert!(own["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["institution"]["bureau"] == "kanto"));
 
     // The risk profile endpoint and the page show the list's figures: one computation.
     let id = top["institution"]["id"].as_i64().unwrap();
-    let (s, profile) = app.get_json(&format!("/api/v1/institutions/{id}/risk-profile"), &fsa).await;
+    let (s, profile) = app
+        .get_json(&format!("/api/v1/institutions/{id}/risk-profile"), &fsa)
+        .await;
     assert_eq!(s, 200);
     assert_eq!(f(&profile["profile"]["priority"]), f(&top["priority"]));
-    let factors = profile["profile"]["inherent"]["factors"].as_array().unwrap();
+    let factors = profile["profile"]["inherent"]["factors"]
+        .as_array()
+        .unwrap();
     assert_eq!(factors.len(), 5);
     let sum: f64 = factors.iter().map(|x| f(&x["contribution"])).sum();
     assert!((sum - f(&profile["profile"]["inherent"]["score"])).abs() < 1e-9);
@@ -70,7 +102,10 @@ async fn priorities_profiles_and_benchmarks_agree_and_respect_jurisdiction() {
         .await
         .unwrap();
     assert!(
-        page.contains(&format!("<strong id=\"priority-score\">{:.1}</strong>", f(&top["priority"]))),
+        page.contains(&format!(
+            "<strong id=\"priority-score\">{:.1}</strong>",
+            f(&top["priority"])
+        )),
         "the page shows another priority"
     );
     // An institution in another office is out of the Kanto supervisor's reach.
@@ -80,13 +115,21 @@ async fn priorities_profiles_and_benchmarks_agree_and_respect_jurisdiction() {
         .unwrap()["institution"]["id"]
         .as_i64()
         .unwrap();
-    let (s, _) = app.get_json(&format!("/api/v1/institutions/{kinki_inst}/risk-profile"), &kanto).await;
+    let (s, _) = app
+        .get_json(
+            &format!("/api/v1/institutions/{kinki_inst}/risk-profile"),
+            &kanto,
+        )
+        .await;
     assert_eq!(s, 404);
 
     // Benchmarks: quartiles and percentile ranks, groups below five withheld.
     let campaign = 1;
     let (s, b) = app
-        .get_json(&format!("/api/v1/institutions/{id}/benchmark?campaign={campaign}"), &fsa)
+        .get_json(
+            &format!("/api/v1/institutions/{id}/benchmark?campaign={campaign}"),
+            &fsa,
+        )
         .await;
     assert_eq!(s, 200, "{b}");
     let overall = &b["measures"][0];
@@ -94,7 +137,10 @@ async fn priorities_profiles_and_benchmarks_agree_and_respect_jurisdiction() {
     for peer in overall["peers"].as_array().unwrap() {
         let n = peer["n"].as_u64().unwrap();
         if n < 5 {
-            assert!(peer["distribution"].is_null() && peer["percentile"].is_null(), "{peer}");
+            assert!(
+                peer["distribution"].is_null() && peer["percentile"].is_null(),
+                "{peer}"
+            );
         } else {
             let d = &peer["distribution"];
             assert!(f(&d["q1"]) <= f(&d["median"]) && f(&d["median"]) <= f(&d["q3"]));
@@ -162,10 +208,16 @@ async fn priorities_profiles_and_benchmarks_agree_and_respect_jurisdiction() {
             status: mamori_survey::assignment::AssignmentStatus::Accepted,
         })
         .collect();
-    app.store.load_answers(&actor, small.id, &loaded).await.unwrap();
+    app.store
+        .load_answers(&actor, small.id, &loaded)
+        .await
+        .unwrap();
     // The analytics cache notices the change: the three now stand on the follow-up answers.
     let (_, again) = app
-        .get_json("/api/v1/supervision/priorities?sector=shinkin&limit=500", &fsa)
+        .get_json(
+            "/api/v1/supervision/priorities?sector=shinkin&limit=500",
+            &fsa,
+        )
         .await;
     let row = again["items"]
         .as_array()
@@ -173,10 +225,17 @@ async fn priorities_profiles_and_benchmarks_agree_and_respect_jurisdiction() {
         .iter()
         .find(|i| i["institution"]["code"] == three[0].as_str())
         .unwrap();
-    assert_eq!(row["campaign_id"].as_i64(), Some(small.id), "stale analytics after a change");
+    assert_eq!(
+        row["campaign_id"].as_i64(),
+        Some(small.id),
+        "stale analytics after a change"
+    );
     let (s, b) = app
         .get_json(
-            &format!("/api/v1/institutions/{}/benchmark?campaign={}", asg[0].institution_id, small.id),
+            &format!(
+                "/api/v1/institutions/{}/benchmark?campaign={}",
+                asg[0].institution_id, small.id
+            ),
             &fsa,
         )
         .await;
@@ -184,11 +243,16 @@ async fn priorities_profiles_and_benchmarks_agree_and_respect_jurisdiction() {
     for m in b["measures"].as_array().unwrap() {
         for peer in m["peers"].as_array().unwrap() {
             assert!(peer["n"].as_u64().unwrap() < 5);
-            assert!(peer["distribution"].is_null() && peer["percentile"].is_null(), "{peer}");
+            assert!(
+                peer["distribution"].is_null() && peer["percentile"].is_null(),
+                "{peer}"
+            );
         }
     }
     // Without the campaign the request is refused with a reason.
-    let (s, _) = app.get_json(&format!("/api/v1/institutions/{id}/benchmark"), &fsa).await;
+    let (s, _) = app
+        .get_json(&format!("/api/v1/institutions/{id}/benchmark"), &fsa)
+        .await;
     assert_eq!(s, 422);
 
     // An institution reads its own benchmark, not another's.
@@ -196,11 +260,17 @@ async fn priorities_profiles_and_benchmarks_agree_and_respect_jurisdiction() {
     let (_, me) = app.get_json("/api/v1/me", &bank).await;
     let own_id = me["organisation_id"].as_i64().unwrap();
     let (s, _) = app
-        .get_json(&format!("/api/v1/institutions/{own_id}/benchmark?campaign={campaign}"), &bank)
+        .get_json(
+            &format!("/api/v1/institutions/{own_id}/benchmark?campaign={campaign}"),
+            &bank,
+        )
         .await;
     assert_eq!(s, 200);
     let (s, _) = app
-        .get_json(&format!("/api/v1/institutions/{kinki_inst}/benchmark?campaign={campaign}"), &bank)
+        .get_json(
+            &format!("/api/v1/institutions/{kinki_inst}/benchmark?campaign={campaign}"),
+            &bank,
+        )
         .await;
     assert_eq!(s, 404);
     // ...and no institution sees the priority list.
@@ -212,30 +282,59 @@ async fn priorities_profiles_and_benchmarks_agree_and_respect_jurisdiction() {
 async fn sector_reports_and_feedback_download() {
     let app = spawn_demo_app().await;
     let fsa = app.session("fsa").await;
-    let index = app.get_with_session("/reports", &fsa).await.text().await.unwrap();
+    let index = app
+        .get_with_session("/reports", &fsa)
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(index.contains("/reports/campaigns/1/sector/pdf?lang=ja"));
 
-    let html = app.get_with_session("/reports/campaigns/1/sector/html?lang=ja", &fsa).await;
+    let html = app
+        .get_with_session("/reports/campaigns/1/sector/html?lang=ja", &fsa)
+        .await;
     assert_eq!(html.status(), 200);
     let html = html.text().await.unwrap();
-    for expected in ["大手銀行グループ", "信用金庫・信用組合", "暗号資産交換業者", "<svg", "付録"] {
+    for expected in [
+        "大手銀行グループ",
+        "信用金庫・信用組合",
+        "暗号資産交換業者",
+        "<svg",
+        "付録",
+    ] {
         assert!(html.contains(expected), "the HTML report lacks {expected}");
     }
-    assert!(!html.contains("<script"), "the report must be self-contained and script-free");
-    let pdf = app.get_with_session("/reports/campaigns/1/sector/pdf?lang=en", &fsa).await;
+    assert!(
+        !html.contains("<script"),
+        "the report must be self-contained and script-free"
+    );
+    let pdf = app
+        .get_with_session("/reports/campaigns/1/sector/pdf?lang=en", &fsa)
+        .await;
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
     let bytes = pdf.bytes().await.unwrap();
     assert!(bytes.starts_with(b"%PDF-1.7") && bytes.ends_with(b"%%EOF\n"));
-    let xlsx = app.get_with_session("/reports/campaigns/1/sector/xlsx", &fsa).await;
+    let xlsx = app
+        .get_with_session("/reports/campaigns/1/sector/xlsx", &fsa)
+        .await;
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
-    let bad = app.get_with_session("/reports/campaigns/1/sector/html?lang=fr", &fsa).await;
+    let bad = app
+        .get_with_session("/reports/campaigns/1/sector/html?lang=fr", &fsa)
+        .await;
     assert_eq!(bad.status(), 422);
-    let missing = app.get_with_session("/reports/campaigns/1/sector/docx", &fsa).await;
+    let missing = app
+        .get_with_session("/reports/campaigns/1/sector/docx", &fsa)
+        .await;
     assert_eq!(missing.status(), 404);
 
     // An institution's feedback: its own accepted assignment, page and PDF; nobody else's.
     let bank = app.session("bank-admin").await;
-    let own = app.get_with_session("/reports", &bank).await.text().await.unwrap();
+    let own = app
+        .get_with_session("/reports", &bank)
+        .await
+        .text()
+        .await
+        .unwrap();
     let href = own
         .split("href=\"/reports/feedback/")
         .nth(1)
@@ -249,13 +348,19 @@ async fn sector_reports_and_feedback_download() {
         .await
         .unwrap();
     assert!(page.contains("feedback-pdf"));
-    let pdf = app.get_with_session(&format!("/reports/feedback/{href}/pdf"), &bank).await;
+    let pdf = app
+        .get_with_session(&format!("/reports/feedback/{href}/pdf"), &bank)
+        .await;
     assert_eq!(pdf.status(), 200);
     assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
     let shinkin = app.session("shinkin-admin").await;
-    let other = app.get_with_session(&format!("/reports/feedback/{href}/pdf"), &shinkin).await;
+    let other = app
+        .get_with_session(&format!("/reports/feedback/{href}/pdf"), &shinkin)
+        .await;
     assert_eq!(other.status(), 404);
     // Institutions do not produce sector reports.
-    let denied = app.get_with_session("/reports/campaigns/1/sector/html", &bank).await;
+    let denied = app
+        .get_with_session("/reports/campaigns/1/sector/html", &bank)
+        .await;
     assert_eq!(denied.status(), 403);
 }

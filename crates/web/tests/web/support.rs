@@ -379,7 +379,12 @@ impl DemoApp {
 
     pub async fn session(&self, username: &str) -> String {
         let password = self.account(username).password.clone();
-        match self.store.login(username, &password, None, 1).await.unwrap() {
+        match self
+            .store
+            .login(username, &password, None, 1)
+            .await
+            .unwrap()
+        {
             LoginOutcome::Success { session_token, .. } => session_token,
             other => panic!("cannot sign in as {username}: {other:?}"),
         }
