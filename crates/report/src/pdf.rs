@@ -135,10 +135,8 @@ impl Writer<'_> {
     fn show(&mut self, x: f64, y: f64, size: f64, s: &str, fill: Rgb) {
         let hex = self.font.encode(s);
         let ops = format!(
-            "BT {} {} {} rg /F1 {} Tf {} {} Td <{hex}> Tj ET\n",
-            num(fill.0 as f64 / 255.0),
-            num(fill.1 as f64 / 255.0),
-            num(fill.2 as f64 / 255.0),
+            "BT {} rg /F1 {} Tf {} {} Td <{hex}> Tj ET\n",
+            rgb(fill),
             num(size),
             num(x),
             num(PAGE_H - y)
@@ -196,10 +194,8 @@ impl Writer<'_> {
             w.y += h;
             let y = PAGE_H - w.y;
             let rule = format!(
-                "{} {} {} RG 0.5 w {} {} m {} {} l S\n",
-                num(RULE.0 as f64 / 255.0),
-                num(RULE.1 as f64 / 255.0),
-                num(RULE.2 as f64 / 255.0),
+                "{} RG 0.5 w {} {} m {} {} l S\n",
+                rgb(RULE),
                 num(MARGIN),
                 num(y),
                 num(MARGIN + width),

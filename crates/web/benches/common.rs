@@ -61,3 +61,33 @@ pub fn settings(default_rounds: usize) -> (Vec<u32>, usize) {
         .unwrap_or(default_rounds);
     (scales, rounds)
 }
+
+/// Runs `run` at every scale on SQLite and, when `MAMORI_TEST_POSTGRES_URL` is set, on
+/// PostgreSQL: the main loop of every benchmark binary.
+pub fn each_backend_and_scale<F, Fut>(name: &str, default_rounds: usize, run: F)
+where
+    F: Fn(mamori_store::testing::TestDatabase, u32, usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (scales, rounds) = settings(default_rounds);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        for scale in scales {
+            run(
+                mamori_store::testing::TestDatabase::sqlite(name),
+                scale,
+                rounds,
+            )
+            .await;
+            if let Some(pg) = mamori_store::testing::TestDatabase::postgres(name)
+                .await
+                .expect("PostgreSQL")
+            {
+                run(pg, scale, rounds).await;
+            }
+        }
+    });
+}

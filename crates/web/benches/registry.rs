@@ -183,17 +183,5 @@ fn urlencode(s: &str) -> String {
 }
 
 fn main() {
-    let (scales, rounds) = common::settings(400);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        for scale in scales {
-            run(TestDatabase::sqlite("bench"), scale, rounds).await;
-            if let Some(pg) = TestDatabase::postgres("bench").await.unwrap() {
-                run(pg, scale, rounds).await;
-            }
-        }
-    });
+    common::each_backend_and_scale("bench", 400, run);
 }

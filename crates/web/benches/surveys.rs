@@ -203,17 +203,5 @@ async fn run(db: TestDatabase, scale: u32, rounds: usize) {
 }
 
 fn main() {
-    let (scales, rounds) = common::settings(200);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        for scale in scales {
-            run(TestDatabase::sqlite("bench-surveys"), scale, rounds).await;
-            if let Some(pg) = TestDatabase::postgres("bench-surveys").await.unwrap() {
-                run(pg, scale, rounds).await;
-            }
-        }
-    });
+    common::each_backend_and_scale("bench-surveys", 200, run);
 }

@@ -268,15 +268,7 @@ impl TestApp {
 
     /// A GET with a browser session.
     pub async fn get_with_session(&self, path: &str, session: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .header(
-                "cookie",
-                format!("mamori_session={session}; mamori_csrf={CSRF}"),
-            )
-            .send()
-            .await
-            .unwrap()
+        get_with_session(&self.client, &self.url(path), session).await
     }
 
     /// A form POST with a browser session and a valid CSRF token.
@@ -403,14 +395,19 @@ impl DemoApp {
     }
 
     pub async fn get_with_session(&self, path: &str, session: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .header(
-                "cookie",
-                format!("mamori_session={session}; mamori_csrf={CSRF}"),
-            )
-            .send()
-            .await
-            .unwrap()
+        get_with_session(&self.client, &self.url(path), session).await
     }
+}
+
+/// A GET as a browser with a session (and the CSRF cookie every page sets).
+async fn get_with_session(client: &reqwest::Client, url: &str, session: &str) -> reqwest::Response {
+    client
+        .get(url)
+        .header(
+            "cookie",
+            format!("mamori_session={session}; mamori_csrf={CSRF}"),
+        )
+        .send()
+        .await
+        .unwrap()
 }
