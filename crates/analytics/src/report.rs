@@ -182,6 +182,15 @@ pub struct SectorReport {
     pub by_bureau: Vec<GroupFigure>,
     /// Indicator shares per sector (annex).
     pub indicators_by_sector: Vec<GroupSection>,
+    /// Median overall score of each sector group (then `all`) in the earlier campaigns of the
+    /// same framework and this one, oldest first.
+    pub trend: Vec<GroupTrend>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct GroupTrend {
+    pub group: String,
+    pub points: Vec<crate::trend::TrendPoint>,
 }
 
 /// The questions each respondent was asked (conditions and applicability), computed once
@@ -264,8 +273,14 @@ fn section(
     }
 }
 
-/// The report's figures for one campaign's accepted responses.
-pub fn sector_report(framework: &Framework, scored: &[Scored]) -> SectorReport {
+/// The report's figures for one campaign's accepted responses (`this`); `earlier` are the
+/// framework's earlier campaigns, oldest first, for the trend.
+pub fn sector_report(
+    framework: &Framework,
+    this: &crate::trend::Wave,
+    earlier: &[crate::trend::Wave],
+) -> SectorReport {
+    let scored = &this.scored;
     let domains: Vec<String> = measures(framework).into_iter().skip(1).collect();
     let walk = framework.walk();
     let indicators: Vec<&Indicator> = INDICATORS
@@ -292,7 +307,29 @@ pub fn sector_report(framework: &Framework, scored: &[Scored]) -> SectorReport {
     let group_keys: Vec<&str> = SectorGroup::ALL.iter().map(|g| g.code()).collect();
     let sector_keys: Vec<&str> = Sector::ALL.iter().map(|s| s.code()).collect();
     let bureau_keys: Vec<&str> = Bureau::regional().iter().map(|b| b.code()).collect();
+    let overall = [OVERALL.to_string()];
+    let trend_of = |member: &dyn Fn(&Institution) -> bool| {
+        let mut points = crate::trend::group_trend(earlier, &overall, member);
+        points.extend(crate::trend::group_trend(
+            std::slice::from_ref(this),
+            &overall,
+            member,
+        ));
+        points
+    };
+    let mut trend: Vec<GroupTrend> = SectorGroup::ALL
+        .iter()
+        .map(|g| GroupTrend {
+            group: g.code().to_string(),
+            points: trend_of(&|i| SectorGroup::of(i) == Some(*g)),
+        })
+        .collect();
+    trend.push(GroupTrend {
+        group: "all".into(),
+        points: trend_of(&|_| true),
+    });
     SectorReport {
+        trend,
         framework_key: framework.key.clone(),
         framework_version: framework.version.clone(),
         respondents: scored.len(),
@@ -326,7 +363,12 @@ mod tests {
     fn sections_by_hand() {
         let (f, insts, responses) = fixture();
         let s = scored(&f, &insts, &responses);
-        let r = sector_report(&f, &s);
+        let wave = crate::trend::Wave {
+            campaign_id: 1,
+            campaign_name: "one".into(),
+            scored: s,
+        };
+        let r = sector_report(&f, &wave, &[]);
         assert_eq!(r.domains, ["A", "B"]);
         assert_eq!(r.respondents, 9);
         let coop = r
@@ -348,5 +390,9 @@ mod tests {
         let kinki = r.by_bureau.iter().find(|b| b.key == "kinki").unwrap();
         assert_eq!((kinki.n, kinki.distribution), (4, None));
         assert_eq!(r.by_bureau.len(), 11);
+        // Without earlier campaigns the trend has this campaign only.
+        let t = r.trend.iter().find(|t| t.group == "cooperatives").unwrap();
+        assert_eq!(t.points.len(), 1);
+        assert_eq!(t.points[0].values, [Some(50.0)]);
     }
 }

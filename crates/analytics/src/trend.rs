@@ -70,3 +70,50 @@ pub fn group_trend(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture::{fixture, scored};
+    use mamori_domain::Sector;
+    use mamori_survey::answer::AnswerValue;
+
+    /// Wave 1 is the fixture; in wave 2 institution 5 answers everything yes. Shinkin overall:
+    /// 100, 75, 50, 25, 0 → median 50; then 100, 75, 50, 25, 100 → median 75. Institution 5
+    /// goes from 0 to 100. The four shinkumi stay withheld.
+    #[test]
+    fn trends_by_hand() {
+        let (f, insts, first) = fixture();
+        let mut second = first.clone();
+        for k in ["A1", "A2", "B1", "B2"] {
+            second[4]
+                .answers
+                .insert(k.into(), AnswerValue::One("yes".into()));
+        }
+        let waves = vec![
+            Wave {
+                campaign_id: 1,
+                campaign_name: "2025".into(),
+                scored: scored(&f, &insts, &first),
+            },
+            Wave {
+                campaign_id: 2,
+                campaign_name: "2026".into(),
+                scored: scored(&f, &insts, &second),
+            },
+        ];
+        let m = crate::measures(&f);
+        let shinkin = group_trend(&waves, &m, |i| i.sector == Sector::Shinkin);
+        let overall: Vec<Option<f64>> = shinkin.iter().map(|p| p.values[0]).collect();
+        assert_eq!(overall, [Some(50.0), Some(75.0)]);
+        let own = institution_trend(&waves, &m, 5);
+        assert_eq!(
+            own.iter().map(|p| p.values[0]).collect::<Vec<_>>(),
+            [Some(0.0), Some(100.0)]
+        );
+        let shinkumi = group_trend(&waves, &m, |i| i.sector == Sector::Shinkumi);
+        assert!(shinkumi
+            .iter()
+            .all(|p| p.n == 4 && p.values.iter().all(Option::is_none)));
+    }
+}

@@ -194,7 +194,7 @@ async fn sector_report(args: cli::SectorReportArgs) -> Result<std::process::Exit
     let store = connect(&args.db).await?;
     // The same loading and rendering as the web download: one path, the same figures.
     let state = AppState::new(store.clone(), WebConfig::default());
-    let results = mamori_web::supervision::campaign_results(&state, args.campaign)
+    let (results, earlier) = mamori_web::ui::reports::report_inputs(&state, args.campaign)
         .await
         .map_err(|e| match e {
             mamori_web::error::AppError::NotFound => {
@@ -206,7 +206,7 @@ async fn sector_report(args: cli::SectorReportArgs) -> Result<std::process::Exit
         .generated_on
         .unwrap_or_else(|| chrono::Utc::now().date_naive())
         .to_string();
-    let bytes = mamori_web::ui::reports::render_sector(&results, lang, format, &date)?;
+    let bytes = mamori_web::ui::reports::render_sector(&results, &earlier, lang, format, &date)?;
     std::fs::write(&args.output, &bytes)
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     println!(

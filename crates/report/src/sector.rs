@@ -282,6 +282,30 @@ pub fn document(r: &SectorReport, ctx: &SectorContext, lang: Lang) -> Doc {
         )));
     }
 
+    // Change over time: the median of each group in every campaign of the framework.
+    if r.trend.first().is_some_and(|t| t.points.len() > 1) {
+        blocks.push(Block::Heading(t(lang, "report.trend").into()));
+        let mut head = vec![t(lang, "report.col.group").to_string()];
+        head.extend(r.trend[0].points.iter().map(|p| p.campaign_name.clone()));
+        blocks.push(Block::Table {
+            head,
+            rows: r
+                .trend
+                .iter()
+                .map(|g| {
+                    let mut row = vec![group_label(lang, &g.group)];
+                    row.extend(
+                        g.points
+                            .iter()
+                            .map(|p| p.values.first().copied().flatten().map_or("–".into(), one)),
+                    );
+                    row
+                })
+                .collect(),
+        });
+        blocks.push(Block::Note(t(lang, "report.trend.note").into()));
+    }
+
     // Annex.
     blocks.push(Block::PageBreak);
     blocks.push(Block::Heading(t(lang, "report.annex").into()));

@@ -13,6 +13,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use mamori_analytics::feedback::feedback;
 use mamori_analytics::report::sector_report;
+use mamori_analytics::trend::Wave;
 use mamori_domain::policy::{allows, survey_scope, AssignmentAction, Permission};
 use mamori_report::feedback::FeedbackContext;
 use mamori_report::sector::SectorContext;
@@ -113,15 +114,24 @@ fn chosen_lang(ctx: &Ctx, q: &LangQuery) -> AppResult<Lang> {
     }
 }
 
-/// The sector report of one campaign, as bytes.
+/// The sector report of one campaign, as bytes; `earlier` are the framework's campaigns
+/// that opened before it (for the trend).
 pub fn render_sector(
     results: &CampaignResults,
+    earlier: &[CampaignResults],
     lang: Lang,
     format: Format,
     generated_on: &str,
 ) -> Result<Vec<u8>, mamori_report::ReportError> {
-    let scored = results.scored();
-    let figures = sector_report(&results.framework, &scored);
+    fn wave(r: &CampaignResults) -> Wave<'_> {
+        Wave {
+            campaign_id: r.campaign.id,
+            campaign_name: r.campaign.name.clone(),
+            scored: r.scored(),
+        }
+    }
+    let earlier: Vec<Wave> = earlier.iter().map(wave).collect();
+    let figures = sector_report(&results.framework, &wave(results), &earlier);
     mamori_report::sector_report(
         &figures,
         &SectorContext {
@@ -132,6 +142,22 @@ pub fn render_sector(
         lang,
         format,
     )
+}
+
+/// A campaign's results and those of the same framework's campaigns that opened before it.
+pub async fn report_inputs(
+    state: &AppState,
+    campaign_id: i64,
+) -> AppResult<(CampaignResults, Vec<CampaignResults>)> {
+    let results = campaign_results(state, campaign_id).await?;
+    let earlier = crate::supervision::series(state, &results.campaign.framework_key)
+        .await?
+        .into_iter()
+        .filter(|r| {
+            (r.campaign.opens_on, r.campaign.id) < (results.campaign.opens_on, results.campaign.id)
+        })
+        .collect();
+    Ok((results, earlier))
 }
 
 fn download(bytes: Vec<u8>, format: Format, name: &str) -> Response {
@@ -175,8 +201,8 @@ pub async fn sector(
     {
         return Err(AppError::NotFound);
     }
-    let results = campaign_results(&state, id).await?;
-    let bytes = render_sector(&results, lang, format, &today()).map_err(report_error)?;
+    let (results, earlier) = report_inputs(&state, id).await?;
+    let bytes = render_sector(&results, &earlier, lang, format, &today()).map_err(report_error)?;
     Ok(download(
         bytes,
         format,
