@@ -39,11 +39,14 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
         let campaigns = state.store.list_campaigns(survey_scope(p)).await?;
         let mut rows = Vec::new();
         for c in campaigns {
-            let accepted = state
+            let accepted: i64 = state
                 .store
-                .accepted_responses(mamori_domain::policy::InstitutionScope::All, c.id)
+                .campaign_progress(mamori_domain::policy::InstitutionScope::All, c.id)
                 .await?
-                .len();
+                .iter()
+                .filter(|(_, _, status, _)| *status == AssignmentStatus::Accepted)
+                .map(|(_, _, _, n)| n)
+                .sum();
             if accepted > 0 {
                 rows.push((c, accepted));
             }

@@ -87,6 +87,7 @@ pub async fn list(
             html! {
                 p { (t(l, "supervision.intro")) }
                 p.muted { (tf(l, "supervision.model", &[("name", list.model.name.get(l == Lang::Ja)), ("version", &list.model.version)])) }
+                p { a href="/reports" { (t(l, "supervision.comparisons")) } }
                 (filters)
                 @if rows.is_empty() {
                     p role="status" { (t(l, "supervision.empty")) }
