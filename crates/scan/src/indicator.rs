@@ -1,0 +1,272 @@
+//! Indicators and the exact matcher.
+
+use rustc_hash::FxHashMap;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Ipv4,
+    Ipv6,
+    /// An IPv4 or IPv6 range.
+    Cidr,
+    Domain,
+    Url,
+    Email,
+    Md5,
+    Sha1,
+    Sha256,
+    BankAccount,
+    CryptoAddress,
+}
+
+impl Kind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Ipv4 => "ipv4",
+            Kind::Ipv6 => "ipv6",
+            Kind::Cidr => "cidr",
+            Kind::Domain => "domain",
+            Kind::Url => "url",
+            Kind::Email => "email",
+            Kind::Md5 => "md5",
+            Kind::Sha1 => "sha1",
+            Kind::Sha256 => "sha256",
+            Kind::BankAccount => "bank_account",
+            Kind::CryptoAddress => "crypto_address",
+        }
+    }
+}
+
+/// One indicator: what to look for, and the shared object it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Indicator {
+    /// The STIX id of the indicator object.
+    pub id: String,
+    pub kind: Kind,
+    /// As written in the pattern.
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{value}: {reason}")]
+pub struct InvalidIndicator {
+    pub value: String,
+    pub reason: &'static str,
+}
+
+type Ids = Vec<u32>;
+
+/// Every indicator, indexed for exact lookups.
+#[derive(Debug, Default)]
+pub struct IndicatorSet {
+    indicators: Vec<Indicator>,
+    ipv4: FxHashMap<u32, Ids>,
+    ipv6: FxHashMap<u128, Ids>,
+    /// Per prefix length present, the masked network → indicators.
+    cidr4: Vec<(u8, FxHashMap<u32, Ids>)>,
+    cidr6: Vec<(u8, FxHashMap<u128, Ids>)>,
+    /// Lower case, without a trailing dot.
+    domains: FxHashMap<Box<[u8]>, Ids>,
+    urls: FxHashMap<Box<[u8]>, Ids>,
+    emails: FxHashMap<Box<[u8]>, Ids>,
+    /// Lower-case hex.
+    hashes: FxHashMap<Box<[u8]>, Ids>,
+    /// Bank accounts and crypto-asset addresses, exactly as written.
+    others: FxHashMap<Box<[u8]>, Ids>,
+}
+
+fn push<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, Ids>, k: K, i: u32) {
+    map.entry(k).or_default().push(i);
+}
+
+fn lower(s: &str) -> Box<[u8]> {
+    s.to_ascii_lowercase().into_bytes().into_boxed_slice()
+}
+
+/// A URL as compared: scheme and host in lower case, the rest as written, no trailing slash
+/// on a bare host.
+pub fn normalize_url(u: &[u8]) -> Vec<u8> {
+    let Some(scheme_end) = memchr::memmem::find(u, b"://") else {
+        return u.to_vec();
+    };
+    let host_start = scheme_end + 3;
+    let host_end = u[host_start..]
+        .iter()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .map_or(u.len(), |p| host_start + p);
+    let mut out = Vec::with_capacity(u.len());
+    out.extend(u[..host_end].iter().map(u8::to_ascii_lowercase));
+    let rest = &u[host_end..];
+    if rest != b"/" {
+        out.extend_from_slice(rest);
+    }
+    out
+}
+
+fn is_hex(s: &[u8]) -> bool {
+    s.iter().all(u8::is_ascii_hexdigit)
+}
+
+impl IndicatorSet {
+    pub fn new(indicators: Vec<Indicator>) -> Result<IndicatorSet, InvalidIndicator> {
+        let mut set = IndicatorSet::default();
+        let bad = |v: &str, reason| InvalidIndicator {
+            value: v.to_string(),
+            reason,
+        };
+        let mut cidr4: FxHashMap<u8, FxHashMap<u32, Ids>> = FxHashMap::default();
+        let mut cidr6: FxHashMap<u8, FxHashMap<u128, Ids>> = FxHashMap::default();
+        for (i, ind) in indicators.iter().enumerate() {
+            let i = i as u32;
+            let v = ind.value.trim();
+            match ind.kind {
+                Kind::Ipv4 => {
+                    let a: Ipv4Addr = v.parse().map_err(|_| bad(v, "not an IPv4 address"))?;
+                    push(&mut set.ipv4, u32::from(a), i);
+                }
+                Kind::Ipv6 => {
+                    let a: Ipv6Addr = v.parse().map_err(|_| bad(v, "not an IPv6 address"))?;
+                    push(&mut set.ipv6, u128::from(a), i);
+                }
+                Kind::Cidr => {
+                    let (addr, len) = v.split_once('/').ok_or_else(|| bad(v, "not a CIDR range"))?;
+                    let len: u8 = len.parse().map_err(|_| bad(v, "bad prefix length"))?;
+                    if let Ok(a) = addr.parse::<Ipv4Addr>() {
+                        if len > 32 {
+                            return Err(bad(v, "prefix longer than 32"));
+                        }
+                        let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+                        push(cidr4.entry(len).or_default(), u32::from(a) & mask, i);
+                    } else if let Ok(a) = addr.parse::<Ipv6Addr>() {
+                        if len > 128 {
+                            return Err(bad(v, "prefix longer than 128"));
+                        }
+                        let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
+                        push(cidr6.entry(len).or_default(), u128::from(a) & mask, i);
+                    } else {
+                        return Err(bad(v, "not a CIDR range"));
+                    }
+                }
+                Kind::Domain => {
+                    let d = v.trim_end_matches('.');
+                    if d.is_empty() || !d.contains('.') && d.len() > 253 {
+                        return Err(bad(v, "not a domain name"));
+                    }
+                    push(&mut set.domains, lower(d), i);
+                }
+                Kind::Url => push(&mut set.urls, normalize_url(v.as_bytes()).into_boxed_slice(), i),
+                Kind::Email => {
+                    if !v.contains('@') {
+                        return Err(bad(v, "not an e-mail address"));
+                    }
+                    push(&mut set.emails, lower(v), i)
+                }
+                Kind::Md5 | Kind::Sha1 | Kind::Sha256 => {
+                    let want = match ind.kind {
+                        Kind::Md5 => 32,
+                        Kind::Sha1 => 40,
+                        _ => 64,
+                    };
+                    if v.len() != want || !is_hex(v.as_bytes()) {
+                        return Err(bad(v, "not a hash of that kind"));
+                    }
+                    push(&mut set.hashes, lower(v), i)
+                }
+                Kind::BankAccount | Kind::CryptoAddress => {
+                    push(&mut set.others, v.as_bytes().to_vec().into_boxed_slice(), i)
+                }
+            }
+        }
+        set.cidr4 = cidr4.into_iter().collect();
+        set.cidr4.sort_by_key(|(l, _)| *l);
+        set.cidr6 = cidr6.into_iter().collect();
+        set.cidr6.sort_by_key(|(l, _)| *l);
+        set.indicators = indicators;
+        Ok(set)
+    }
+
+    pub fn len(&self) -> usize {
+        self.indicators.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.indicators.is_empty()
+    }
+
+    pub fn get(&self, i: u32) -> &Indicator {
+        &self.indicators[i as usize]
+    }
+
+    pub fn has_urls(&self) -> bool {
+        !self.urls.is_empty()
+    }
+
+    pub fn url(&self, word: &[u8]) -> Option<&Ids> {
+        self.urls.get(normalize_url(word).as_slice())
+    }
+
+    pub fn email(&self, lower_case: &[u8]) -> Option<&Ids> {
+        self.emails.get(lower_case)
+    }
+
+    pub fn ipv4(&self, a: u32, out: &mut Vec<u32>) {
+        if let Some(ids) = self.ipv4.get(&a) {
+            out.extend(ids);
+        }
+        for (len, nets) in &self.cidr4 {
+            let mask = if *len == 0 { 0 } else { u32::MAX << (32 - len) };
+            if let Some(ids) = nets.get(&(a & mask)) {
+                out.extend(ids);
+            }
+        }
+    }
+
+    pub fn ipv6(&self, a: u128, out: &mut Vec<u32>) {
+        if let Some(ids) = self.ipv6.get(&a) {
+            out.extend(ids);
+        }
+        for (len, nets) in &self.cidr6 {
+            let mask = if *len == 0 { 0 } else { u128::MAX << (128 - len) };
+            if let Some(ids) = nets.get(&(a & mask)) {
+                out.extend(ids);
+            }
+        }
+        // An IPv4-mapped address (::ffff:a.b.c.d) is also that IPv4 address.
+        if let Some(v4) = Ipv6Addr::from(a).to_ipv4_mapped() {
+            self.ipv4(u32::from(v4), out);
+        }
+    }
+
+    /// A host name in lower case: itself, then every parent domain.
+    pub fn domain(&self, lower_case: &[u8], out: &mut Vec<u32>) {
+        if self.domains.is_empty() {
+            return;
+        }
+        let mut d = lower_case;
+        loop {
+            if let Some(ids) = self.domains.get(d) {
+                out.extend(ids);
+            }
+            match memchr::memchr(b'.', d) {
+                Some(p) => d = &d[p + 1..],
+                None => break,
+            }
+        }
+    }
+
+    pub fn hash(&self, lower_case: &[u8]) -> Option<&Ids> {
+        self.hashes.get(lower_case)
+    }
+
+    pub fn other(&self, atom: &[u8]) -> Option<&Ids> {
+        if self.others.is_empty() {
+            None
+        } else {
+            self.others.get(atom)
+        }
+    }
+
+    pub fn has_others(&self) -> bool {
+        !self.others.is_empty()
+    }
+}
