@@ -74,6 +74,23 @@ pub enum Command {
     /// Generate reports from accepted survey answers.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Check log files against indicators from a STIX 2.1 bundle, on this machine (no database).
+    Scan(ScanArgs),
+}
+
+#[derive(Args)]
+pub struct ScanArgs {
+    /// A STIX 2.1 bundle holding the indicators.
+    #[arg(long)]
+    pub indicators: PathBuf,
+    /// jsonl (one JSON object per match) or table.
+    #[arg(long, default_value = "jsonl")]
+    pub format: String,
+    /// Threads to scan with (0: one per core).
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Log files (plain text, JSON lines or gzip); none or `-` reads standard input.
+    pub logs: Vec<PathBuf>,
 }
 
 #[derive(Subcommand)]

@@ -183,7 +183,130 @@ async fn run(cli: Cli, started: Instant) -> Result<std::process::ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(cli::ReportCommand::Sector(args)) => sector_report(args).await,
+        Command::Scan(args) => tokio::task::spawn_blocking(move || scan(args)).await?,
     }
+}
+
+/// `mamori scan`: the library does the work; this reads the bundle, opens the logs, writes
+/// matches and, on a terminal, shows progress.
+fn scan(args: cli::ScanArgs) -> Result<std::process::ExitCode> {
+    use mamori_scan::scanner::{open, scan};
+    use std::io::{IsTerminal, Write};
+    let table = match args.format.as_str() {
+        "jsonl" => false,
+        "table" => true,
+        other => anyhow::bail!("unknown format {other} (jsonl or table)"),
+    };
+    let bundle = std::fs::read(&args.indicators)
+        .with_context(|| format!("cannot read {}", args.indicators.display()))?;
+    let loaded = mamori_scan::stix::load(&bundle)
+        .with_context(|| format!("{}", args.indicators.display()))?;
+    let set = mamori_scan::IndicatorSet::new(loaded.indicators)
+        .with_context(|| format!("{}", args.indicators.display()))?;
+    let threads = match args.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let logs: Vec<Option<std::path::PathBuf>> = if args.logs.is_empty() {
+        vec![None]
+    } else {
+        args.logs
+            .iter()
+            .map(|p| (p.as_os_str() != "-").then(|| p.clone()))
+            .collect()
+    };
+    let total: u64 = logs
+        .iter()
+        .flatten()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let show_progress = std::io::stderr().is_terminal() && total > 0;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    if table {
+        writeln!(out, "{:<40} {:>8}  {:<14} {:<40} indicator", "file", "line", "type", "value")?;
+    }
+    let mut done = 0u64;
+    let mut last_shown = Instant::now();
+    let (mut matches, mut bytes) = (0u64, 0u64);
+    for log in &logs {
+        let name = log
+            .as_ref()
+            .map_or_else(|| "-".to_string(), |p| p.display().to_string());
+        let input: Box<dyn std::io::Read> = match log {
+            Some(p) => Box::new(
+                std::fs::File::open(p).with_context(|| format!("cannot open {name}"))?,
+            ),
+            None => Box::new(std::io::stdin()),
+        };
+        let input = open(input).with_context(|| format!("cannot read {name}"))?;
+        let file_json = serde_json::to_string(&name)?;
+        let summary = scan(
+            &set,
+            input,
+            mamori_scan::ScanOptions {
+                threads,
+                ..Default::default()
+            },
+            |found| {
+                for m in found {
+                    let ind = set.get(m.indicator);
+                    if table {
+                        writeln!(
+                            out,
+                            "{:<40} {:>8}  {:<14} {:<40} {}",
+                            name,
+                            m.line,
+                            ind.kind.code(),
+                            m.value,
+                            ind.id
+                        )?;
+                    } else {
+                        writeln!(
+                            out,
+                            "{{\"file\":{file_json},\"line\":{},\"value\":{},\"indicator\":{},\"type\":\"{}\",\"indicator_value\":{}}}",
+                            m.line,
+                            serde_json::to_string(&m.value)?,
+                            serde_json::to_string(&ind.id)?,
+                            ind.kind.code(),
+                            serde_json::to_string(&ind.value)?
+                        )?;
+                    }
+                }
+                Ok(())
+            },
+            |n| {
+                done += n;
+                if show_progress && last_shown.elapsed().as_millis() >= 200 {
+                    last_shown = Instant::now();
+                    eprint!(
+                        "\rscanned {:.0} of {:.0} MB ({:.0}%)",
+                        done as f64 / 1e6,
+                        total as f64 / 1e6,
+                        100.0 * done as f64 / total as f64
+                    );
+                }
+            },
+        )
+        .with_context(|| format!("cannot read {name}"))?;
+        matches += summary.matches;
+        bytes += summary.bytes;
+    }
+    out.flush()?;
+    if show_progress {
+        eprintln!();
+    }
+    eprintln!(
+        "{matches} matches in {:.1} MB against {} indicators{}.",
+        bytes as f64 / 1e6,
+        set.len(),
+        if loaded.skipped > 0 {
+            format!(" ({} indicator objects skipped: patterns that no single log token can show)", loaded.skipped)
+        } else {
+            String::new()
+        }
+    );
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 async fn sector_report(args: cli::SectorReportArgs) -> Result<std::process::ExitCode> {
