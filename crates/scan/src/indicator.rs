@@ -67,6 +67,9 @@ pub struct IndicatorSet {
     cidr6: Vec<(u8, FxHashMap<u128, Ids>)>,
     /// Lower case, without a trailing dot.
     domains: FxHashMap<Box<[u8]>, Ids>,
+    /// The last labels (top-level domains) of `domains`: a host whose last label is not
+    /// here cannot match, and most hosts in a log are rejected by this one small lookup.
+    tlds: rustc_hash::FxHashSet<Box<[u8]>>,
     urls: FxHashMap<Box<[u8]>, Ids>,
     emails: FxHashMap<Box<[u8]>, Ids>,
     /// Lower-case hex.
@@ -152,7 +155,10 @@ impl IndicatorSet {
                     if d.is_empty() || !d.contains('.') && d.len() > 253 {
                         return Err(bad(v, "not a domain name"));
                     }
-                    push(&mut set.domains, lower(d), i);
+                    let l = lower(d);
+                    let tld = l.rsplit(|b| *b == b'.').next().unwrap_or(&l);
+                    set.tlds.insert(tld.to_vec().into_boxed_slice());
+                    push(&mut set.domains, l, i);
                 }
                 Kind::Url => push(&mut set.urls, normalize_url(v.as_bytes()).into_boxed_slice(), i),
                 Kind::Email => {
@@ -239,7 +245,11 @@ impl IndicatorSet {
 
     /// A host name in lower case: itself, then every parent domain.
     pub fn domain(&self, lower_case: &[u8], out: &mut Vec<u32>) {
-        if self.domains.is_empty() {
+        let tld = match memchr::memrchr(b'.', lower_case) {
+            Some(p) => &lower_case[p + 1..],
+            None => lower_case,
+        };
+        if !self.tlds.contains(tld) {
             return;
         }
         let mut d = lower_case;

@@ -1,9 +1,9 @@
 //! Streaming scans: lines in, matches out, in constant memory, on one core or several.
 
 use crate::indicator::IndicatorSet;
-use crate::tokens::{atoms, trim, words};
+use crate::tokens::{atoms, trim, words, AT, COLON, DOT, HEX};
 use std::io::{self, Read};
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::Ipv6Addr;
 use std::sync::{mpsc, Arc, Mutex};
 
 /// One match: where, what was seen, and which indicator it is.
@@ -24,6 +24,41 @@ fn lowered<'b>(s: &[u8], buf: &'b mut Vec<u8>) -> &'b [u8] {
     buf
 }
 
+/// The classes of a piece of an atom, recomputed (pieces are short and rare).
+fn flags(piece: &[u8]) -> (u8, u8) {
+    let mut r = (0, 0);
+    atoms(piece, |_, any, all| r = (any, all));
+    r
+}
+
+/// A dotted-quad IPv4 address, strictly: four decimal parts of at most three digits, no
+/// leading zeros, each at most 255 (what `std` accepts, without the UTF-8 check).
+fn ipv4(s: &[u8]) -> Option<u32> {
+    let mut value = 0u32;
+    let mut parts = 0;
+    for part in s.split(|b| *b == b'.') {
+        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part[0] == b'0') {
+            return None;
+        }
+        let mut n = 0u32;
+        for b in part {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            n = n * 10 + (b - b'0') as u32;
+        }
+        if n > 255 {
+            return None;
+        }
+        value = (value << 8) | n;
+        parts += 1;
+        if parts > 4 {
+            return None;
+        }
+    }
+    (parts == 4).then_some(value)
+}
+
 fn parse<T: std::str::FromStr>(s: &[u8]) -> Option<T> {
     std::str::from_utf8(s).ok()?.parse().ok()
 }
@@ -33,14 +68,22 @@ fn parse<T: std::str::FromStr>(s: &[u8]) -> Option<T> {
 fn match_atom<'a>(
     set: &IndicatorSet,
     atom: &'a [u8],
+    (any, all): (u8, u8),
     buf: &mut Vec<u8>,
     ids: &mut Vec<u32>,
     hits: &mut Vec<(&'a [u8], u32)>,
 ) {
+    // Most atoms of a log are plain words: no dot, colon or at sign, not hash-sized.
+    if any & (DOT | COLON | AT) == 0
+        && !(all & HEX != 0 && matches!(atom.len(), 32 | 40 | 64))
+        && !set.has_others()
+    {
+        return;
+    }
     let found = |ids: &mut Vec<u32>, value: &'a [u8], hits: &mut Vec<(&'a [u8], u32)>| {
         hits.extend(ids.drain(..).map(|i| (value, i)));
     };
-    if atom.contains(&b'@') {
+    if any & AT != 0 {
         let a = trim(atom);
         if let Some(m) = set.email(lowered(a, buf)) {
             ids.extend(m);
@@ -48,21 +91,26 @@ fn match_atom<'a>(
         }
         // The domain of the address is also a host.
         if let Some(p) = memchr::memrchr(b'@', a) {
-            match_atom(set, &a[p + 1..], buf, ids, hits);
+            let domain = &a[p + 1..];
+            match_atom(set, domain, flags(domain), buf, ids, hits);
         }
         return;
     }
-    if atom.contains(&b':') {
+    if any & COLON != 0 {
         // An IPv6 address (which may end in "::"), else host:port, times and the like.
         let untrailed = atom.strip_suffix(b".").unwrap_or(atom);
-        if let Some(a) = parse::<Ipv6Addr>(untrailed) {
+        let could_be_v6 = untrailed.iter().filter(|b| **b == b':').count() >= 2
+            && untrailed
+                .iter()
+                .all(|b| b.is_ascii_hexdigit() || *b == b':' || *b == b'.');
+        if let Some(a) = could_be_v6.then(|| parse::<Ipv6Addr>(untrailed)).flatten() {
             set.ipv6(u128::from(a), ids);
             found(ids, untrailed, hits);
             return;
         }
         for part in atom.split(|b| *b == b':') {
             if !part.is_empty() {
-                match_atom(set, part, buf, ids, hits);
+                match_atom(set, part, flags(part), buf, ids, hits);
             }
         }
         return;
@@ -71,13 +119,13 @@ fn match_atom<'a>(
     if a.is_empty() {
         return;
     }
-    let has_dot = a.contains(&b'.');
-    if has_dot && a[0].is_ascii_digit() && a.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
-        if let Some(ip) = parse::<Ipv4Addr>(a) {
-            set.ipv4(u32::from(ip), ids);
+    let has_dot = any & DOT != 0;
+    if has_dot && a[0].is_ascii_digit() {
+        if let Some(ip) = ipv4(a) {
+            set.ipv4(ip, ids);
             found(ids, a, hits);
+            return;
         }
-        return;
     }
     if matches!(a.len(), 32 | 40 | 64) && a.iter().all(u8::is_ascii_hexdigit) {
         if let Some(m) = set.hash(lowered(a, buf)) {
@@ -96,10 +144,26 @@ fn match_atom<'a>(
     }
 }
 
+/// Reusable buffers, so that a line costs no allocation unless it matches.
+#[derive(Default)]
+pub struct Scratch {
+    buf: Vec<u8>,
+    ids: Vec<u32>,
+}
+
 /// Every match in one line.
 pub fn match_line(set: &IndicatorSet, line: &[u8], line_no: u64, out: &mut Vec<Match>) {
-    let mut buf = Vec::with_capacity(64);
-    let mut ids = Vec::new();
+    match_line_with(set, line, line_no, out, &mut Scratch::default())
+}
+
+fn match_line_with(
+    set: &IndicatorSet,
+    line: &[u8],
+    line_no: u64,
+    out: &mut Vec<Match>,
+    scratch: &mut Scratch,
+) {
+    let Scratch { buf, ids } = scratch;
     let mut hits: Vec<(&[u8], u32)> = Vec::new();
     words(line, |word| {
         if set.has_urls() && memchr::memmem::find(word, b"://").is_some() {
@@ -108,7 +172,9 @@ pub fn match_line(set: &IndicatorSet, line: &[u8], line_no: u64, out: &mut Vec<M
                 hits.extend(m.iter().map(|i| (w, *i)));
             }
         }
-        atoms(word, |atom| match_atom(set, atom, &mut buf, &mut ids, &mut hits));
+        atoms(word, |atom, any, all| {
+            match_atom(set, atom, (any, all), buf, ids, &mut hits)
+        });
     });
     if hits.is_empty() {
         return;
@@ -131,17 +197,31 @@ pub fn match_line(set: &IndicatorSet, line: &[u8], line_no: u64, out: &mut Vec<M
 /// Every match in a block of whole lines, the first being line `first_line`.
 pub fn match_block(set: &IndicatorSet, block: &[u8], first_line: u64) -> Vec<Match> {
     let mut out = Vec::new();
+    let mut scratch = Scratch::default();
     let mut line_no = first_line;
     let mut start = 0;
     for end in memchr::memchr_iter(b'\n', block) {
-        match_line(set, &block[start..end], line_no, &mut out);
+        match_line_with(set, &block[start..end], line_no, &mut out, &mut scratch);
         line_no += 1;
         start = end + 1;
     }
     if start < block.len() {
-        match_line(set, &block[start..], line_no, &mut out);
+        match_line_with(set, &block[start..], line_no, &mut out, &mut scratch);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    /// The strict parser agrees with the standard library on every case that matters.
+    #[test]
+    fn ipv4_like_std() {
+        for s in ["1.2.3.4", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1..2.3", "1.2.3.4a", "1234.1.1.1", ""] {
+            let ours = super::ipv4(s.as_bytes());
+            let std = s.parse::<std::net::Ipv4Addr>().ok().map(u32::from);
+            assert_eq!(ours, std, "{s}");
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -168,53 +248,79 @@ pub struct ScanSummary {
     pub matches: u64,
 }
 
-/// Reads `input` to the end in blocks of whole lines; `blocks` receives each block with its
-/// first line number, in order. Memory stays at about one block plus the longest line.
-fn read_blocks(
-    mut input: impl Read,
+/// Reads a stream in blocks of whole lines into buffers the caller hands back, so that a scan
+/// of any length touches the same few megabytes of memory.
+struct BlockReader<R> {
+    input: R,
     block_size: usize,
-    mut blocks: impl FnMut(Vec<u8>, u64) -> io::Result<()>,
-) -> io::Result<(u64, u64)> {
-    let mut carry: Vec<u8> = Vec::new();
-    let mut line = 1u64;
-    let mut bytes = 0u64;
-    loop {
-        let mut block = std::mem::take(&mut carry);
-        let start = block.len();
-        block.resize(start + block_size, 0);
-        let mut filled = start;
-        while filled < block.len() {
-            let n = match input.read(&mut block[filled..]) {
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            if n == 0 {
-                break;
-            }
-            filled += n;
+    /// The start of a line that the previous block cut.
+    carry: Vec<u8>,
+    next_line: u64,
+    bytes: u64,
+    done: bool,
+}
+
+impl<R: Read> BlockReader<R> {
+    fn new(input: R, block_size: usize) -> Self {
+        BlockReader {
+            input,
+            block_size: block_size.max(1),
+            carry: Vec::new(),
+            next_line: 1,
+            bytes: 0,
+            done: false,
         }
-        bytes += (filled - start) as u64;
-        block.truncate(filled);
-        if filled == start {
-            // End of input: what is carried is the last line, without a newline.
-            if !block.is_empty() {
-                blocks(block, line)?;
-                line += 1;
-            }
-            return Ok((bytes, line - 1));
+    }
+
+    /// The next block (whole lines, the last perhaps without a newline) and its first line
+    /// number, read into `buf`; `None` at the end.
+    fn next(&mut self, mut buf: Vec<u8>) -> io::Result<Option<(Vec<u8>, u64)>> {
+        if self.done {
+            return Ok(None);
         }
-        match memchr::memrchr(b'\n', &block) {
-            Some(p) => {
-                carry = block[p + 1..].to_vec();
-                block.truncate(p + 1);
-                let lines = memchr::memchr_iter(b'\n', &block).count() as u64;
-                blocks(block, line)?;
-                line += lines;
+        buf.clear();
+        buf.extend_from_slice(&self.carry);
+        self.carry.clear();
+        loop {
+            let start = buf.len();
+            buf.resize(start + self.block_size, 0);
+            let mut filled = start;
+            while filled < buf.len() {
+                let n = match self.input.read(&mut buf[filled..]) {
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                };
+                if n == 0 {
+                    break;
+                }
+                filled += n;
+            }
+            self.bytes += (filled - start) as u64;
+            buf.truncate(filled);
+            if filled == start {
+                // End of input: what is left is the last line, without a newline.
+                self.done = true;
+                if buf.is_empty() {
+                    return Ok(None);
+                }
+                let first = self.next_line;
+                self.next_line += 1;
+                return Ok(Some((buf, first)));
+            }
+            if let Some(p) = memchr::memrchr(b'\n', &buf) {
+                self.carry.extend_from_slice(&buf[p + 1..]);
+                buf.truncate(p + 1);
+                let first = self.next_line;
+                self.next_line += memchr::memchr_iter(b'\n', &buf).count() as u64;
+                return Ok(Some((buf, first)));
             }
             // No newline yet: the line is longer than a block; keep reading it.
-            None => carry = block,
         }
+    }
+
+    fn lines(&self) -> u64 {
+        self.next_line - 1
     }
 }
 
@@ -227,23 +333,27 @@ pub fn scan(
     mut progress: impl FnMut(u64),
 ) -> io::Result<ScanSummary> {
     let mut summary = ScanSummary::default();
+    let mut reader = BlockReader::new(input, options.block_size);
     if options.threads <= 1 {
-        let (bytes, lines) = read_blocks(input, options.block_size, |block, first| {
+        let mut buf = Vec::new();
+        while let Some((block, first)) = reader.next(buf)? {
             let m = match_block(set, &block, first);
             summary.matches += m.len() as u64;
             progress(block.len() as u64);
-            sink(&m)
-        })?;
-        summary.bytes = bytes;
-        summary.lines = lines;
+            sink(&m)?;
+            buf = block;
+        }
+        summary.bytes = reader.bytes;
+        summary.lines = reader.lines();
         return Ok(summary);
     }
     // Workers take blocks from a bounded queue; results come back tagged with their block's
-    // sequence number and are written in order.
+    // sequence number, with the block's buffer for reuse, and are written in order.
+    type Done = (u64, Vec<u8>, Vec<Match>);
     std::thread::scope(|scope| {
         let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Vec<u8>, u64)>(options.threads * 2);
         let work_rx = Arc::new(Mutex::new(work_rx));
-        let (done_tx, done_rx) = mpsc::channel::<(u64, usize, Vec<Match>)>();
+        let (done_tx, done_rx) = mpsc::channel::<Done>();
         for _ in 0..options.threads {
             let rx = work_rx.clone();
             let tx = done_tx.clone();
@@ -252,45 +362,53 @@ pub fn scan(
                 let Ok(Ok((seq, block, first))) = next else {
                     break;
                 };
-                if tx.send((seq, block.len(), match_block(set, &block, first))).is_err() {
+                let m = match_block(set, &block, first);
+                if tx.send((seq, block, m)).is_err() {
                     break;
                 }
             });
         }
         drop(done_tx);
-        let mut pending = std::collections::BTreeMap::new();
+        let mut pending: std::collections::BTreeMap<u64, (Vec<u8>, Vec<Match>)> =
+            std::collections::BTreeMap::new();
+        let mut pool: Vec<Vec<u8>> = Vec::new();
         let mut next_out = 0u64;
-        let mut flush = |pending: &mut std::collections::BTreeMap<u64, (usize, Vec<Match>)>,
+        let mut flush = |pending: &mut std::collections::BTreeMap<u64, (Vec<u8>, Vec<Match>)>,
+                         pool: &mut Vec<Vec<u8>>,
                          next_out: &mut u64,
                          summary: &mut ScanSummary|
          -> io::Result<()> {
-            while let Some((len, m)) = pending.remove(next_out) {
+            while let Some((block, m)) = pending.remove(next_out) {
                 summary.matches += m.len() as u64;
-                progress(len as u64);
+                progress(block.len() as u64);
                 sink(&m)?;
+                pool.push(block);
                 *next_out += 1;
             }
             Ok(())
         };
         let mut seq = 0u64;
-        let read = read_blocks(input, options.block_size, |block, first| {
-            work_tx
-                .send((seq, block, first))
-                .map_err(|_| io::Error::other("scan workers stopped"))?;
-            seq += 1;
-            while let Ok((s, len, m)) = done_rx.try_recv() {
-                pending.insert(s, (len, m));
+        let read: io::Result<()> = (|| {
+            while let Some((block, first)) = reader.next(pool.pop().unwrap_or_default())? {
+                work_tx
+                    .send((seq, block, first))
+                    .map_err(|_| io::Error::other("scan workers stopped"))?;
+                seq += 1;
+                while let Ok((s, block, m)) = done_rx.try_recv() {
+                    pending.insert(s, (block, m));
+                }
+                flush(&mut pending, &mut pool, &mut next_out, &mut summary)?;
             }
-            flush(&mut pending, &mut next_out, &mut summary)
-        });
+            Ok(())
+        })();
         drop(work_tx);
-        for (s, len, m) in done_rx.iter() {
-            pending.insert(s, (len, m));
-            flush(&mut pending, &mut next_out, &mut summary)?;
+        for (s, block, m) in done_rx.iter() {
+            pending.insert(s, (block, m));
+            flush(&mut pending, &mut pool, &mut next_out, &mut summary)?;
         }
-        let (bytes, lines) = read?;
-        summary.bytes = bytes;
-        summary.lines = lines;
+        read?;
+        summary.bytes = reader.bytes;
+        summary.lines = reader.lines();
         Ok(summary)
     })
 }

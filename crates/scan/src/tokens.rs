@@ -10,6 +10,12 @@
 
 const WORD: u8 = 1;
 const ATOM: u8 = 2;
+/// What an atom holds, gathered while it is cut (see [`atoms`]).
+pub const DOT: u8 = 4;
+pub const COLON: u8 = 8;
+pub const AT: u8 = 16;
+/// 0-9, a-f, A-F.
+pub const HEX: u8 = 32;
 
 const fn classes() -> [u8; 256] {
     let mut t = [0u8; 256];
@@ -18,7 +24,20 @@ const fn classes() -> [u8; 256] {
         let c = b as u8;
         let atom = c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b':' | b'@') || c >= 0x80;
         let word = atom || matches!(c, b'/' | b'%' | b'?' | b'=' | b'&' | b'+' | b'~' | b'#');
-        t[b] = if atom { WORD | ATOM } else if word { WORD } else { 0 };
+        let mut class = if atom { WORD | ATOM } else if word { WORD } else { 0 };
+        if c == b'.' {
+            class |= DOT;
+        }
+        if c == b':' {
+            class |= COLON;
+        }
+        if c == b'@' {
+            class |= AT;
+        }
+        if c.is_ascii_hexdigit() {
+            class |= HEX;
+        }
+        t[b] = class;
         b += 1;
     }
     t
@@ -26,32 +45,45 @@ const fn classes() -> [u8; 256] {
 
 static CLASS: [u8; 256] = classes();
 
-#[inline]
-fn runs<'a>(s: &'a [u8], class: u8, mut f: impl FnMut(&'a [u8])) {
-    let mut i = 0;
-    let n = s.len();
-    while i < n {
-        while i < n && CLASS[s[i] as usize] & class == 0 {
-            i += 1;
+/// Calls `f` with every word of `line`.
+pub fn words<'a>(line: &'a [u8], mut f: impl FnMut(&'a [u8])) {
+    let mut start = None;
+    for (i, &b) in line.iter().enumerate() {
+        if CLASS[b as usize] & WORD != 0 {
+            if start.is_none() {
+                start = Some(i);
+            }
+        } else if let Some(s) = start.take() {
+            f(&line[s..i]);
         }
-        let start = i;
-        while i < n && CLASS[s[i] as usize] & class != 0 {
-            i += 1;
-        }
-        if i > start {
-            f(&s[start..i]);
-        }
+    }
+    if let Some(s) = start {
+        f(&line[s..]);
     }
 }
 
-/// Calls `f` with every word of `line`.
-pub fn words<'a>(line: &'a [u8], f: impl FnMut(&'a [u8])) {
-    runs(line, WORD, f)
-}
-
-/// Calls `f` with every atom of `word`.
-pub fn atoms<'a>(word: &'a [u8], f: impl FnMut(&'a [u8])) {
-    runs(word, ATOM, f)
+/// Calls `f` with every atom of `word`, with the union of its bytes' classes (does it hold
+/// a dot, a colon, an at sign?) and their intersection (is it all hex?).
+pub fn atoms<'a>(word: &'a [u8], mut f: impl FnMut(&'a [u8], u8, u8)) {
+    let mut start = None;
+    let (mut any, mut all) = (0u8, 0xffu8);
+    for (i, &b) in word.iter().enumerate() {
+        let c = CLASS[b as usize];
+        if c & ATOM != 0 {
+            if start.is_none() {
+                start = Some(i);
+                any = 0;
+                all = 0xff;
+            }
+            any |= c;
+            all &= c;
+        } else if let Some(s) = start.take() {
+            f(&word[s..i], any, all);
+        }
+    }
+    if let Some(s) = start {
+        f(&word[s..], any, all);
+    }
 }
 
 /// Trims what ends a sentence or a field around a token (`evil.example.` at the end of a
@@ -74,7 +106,7 @@ mod tests {
     fn all_atoms(line: &str) -> Vec<String> {
         let mut out = Vec::new();
         words(line.as_bytes(), |w| {
-            atoms(w, |a| out.push(String::from_utf8_lossy(a).to_string()))
+            atoms(w, |a, _, _| out.push(String::from_utf8_lossy(a).to_string()))
         });
         out
     }
@@ -85,6 +117,11 @@ mod tests {
             all_atoms(r#"src=1.2.3.4 "GET http://evil.example/a?b=c" user@mail.example,x"#),
             ["src", "1.2.3.4", "GET", "http:", "evil.example", "a", "b", "c", "user@mail.example", "x"]
         );
+        let mut flags = Vec::new();
+        atoms(b"1.2.3.4:80 user@x.example d41d8cd98f00b204e9800998ecf8427e", |_, any, all| {
+            flags.push((any & (DOT | COLON | AT), all & HEX))
+        });
+        assert_eq!(flags, [(DOT | COLON, 0), (DOT | AT, 0), (0, HEX)]);
         assert_eq!(trim(b"evil.example."), b"evil.example");
         assert_eq!(trim(b"host:"), b"host");
         assert_eq!(trim(b"::1"), b"::1");
