@@ -224,7 +224,11 @@ fn scan(args: cli::ScanArgs) -> Result<std::process::ExitCode> {
     let show_progress = std::io::stderr().is_terminal() && total > 0;
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     if table {
-        writeln!(out, "{:<40} {:>8}  {:<14} {:<40} indicator", "file", "line", "type", "value")?;
+        writeln!(
+            out,
+            "{:<40} {:>8}  {:<14} {:<40} indicator",
+            "file", "line", "type", "value"
+        )?;
     }
     let mut done = 0u64;
     let mut last_shown = Instant::now();
@@ -234,9 +238,9 @@ fn scan(args: cli::ScanArgs) -> Result<std::process::ExitCode> {
             .as_ref()
             .map_or_else(|| "-".to_string(), |p| p.display().to_string());
         let input: Box<dyn std::io::Read> = match log {
-            Some(p) => Box::new(
-                std::fs::File::open(p).with_context(|| format!("cannot open {name}"))?,
-            ),
+            Some(p) => {
+                Box::new(std::fs::File::open(p).with_context(|| format!("cannot open {name}"))?)
+            }
             None => Box::new(std::io::stdin()),
         };
         let input = open(input).with_context(|| format!("cannot read {name}"))?;
@@ -301,7 +305,10 @@ fn scan(args: cli::ScanArgs) -> Result<std::process::ExitCode> {
         bytes as f64 / 1e6,
         set.len(),
         if loaded.skipped > 0 {
-            format!(" ({} indicator objects skipped: patterns that no single log token can show)", loaded.skipped)
+            format!(
+                " ({} indicator objects skipped: patterns that no single log token can show)",
+                loaded.skipped
+            )
         } else {
             String::new()
         }

@@ -716,3 +716,77 @@ fn the_sector_report_matches_its_snapshot_in_every_format() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `mamori scan` as members run it: a STIX bundle, plain and gzip logs, JSON lines out,
+/// exit 0 with or without matches; a bad bundle is refused with the reason.
+#[test]
+fn scan_reports_matches_as_json_lines() {
+    let dir = std::env::temp_dir().join(format!("mamori-scan-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = |n: &str| dir.join(n).display().to_string();
+    std::fs::write(
+        path("bundle.json"),
+        r#"{"type": "bundle", "id": "bundle--t", "objects": [
+            {"type": "indicator", "id": "indicator--a", "pattern_type": "stix", "pattern": "[ipv4-addr:value = '1.2.3.4']"},
+            {"type": "indicator", "id": "indicator--b", "pattern_type": "stix", "pattern": "[domain-name:value = 'evil.example']"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        path("a.log"),
+        "x 11.2.3.45\nconn 1.2.3.4:80\nsub.evil.example ok\n",
+    )
+    .unwrap();
+    std::fs::write(
+        path("clean.log"),
+        "nothing to see 11.2.3.45 notevil.example\n",
+    )
+    .unwrap();
+    let gz = Command::new("gzip")
+        .args(["-k", "-f", &path("a.log")])
+        .status();
+    let o = mamori(&[
+        "scan",
+        "--indicators",
+        &path("bundle.json"),
+        &path("a.log"),
+        &path("clean.log"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", stdout(&o));
+    assert_eq!(lines[0]["file"], path("a.log"));
+    assert_eq!(lines[0]["line"], 2);
+    assert_eq!(lines[0]["value"], "1.2.3.4");
+    assert_eq!(lines[0]["indicator"], "indicator--a");
+    assert_eq!(lines[1]["value"], "sub.evil.example");
+    assert_eq!(lines[1]["indicator_value"], "evil.example");
+    // No match is still success.
+    let o = mamori(&[
+        "scan",
+        "--indicators",
+        &path("bundle.json"),
+        &path("clean.log"),
+    ]);
+    assert!(o.status.success() && stdout(&o).is_empty());
+    // Gzip, on two threads.
+    if gz.is_ok_and(|s| s.success()) {
+        let o = mamori(&[
+            "scan",
+            "--threads",
+            "2",
+            "--indicators",
+            &path("bundle.json"),
+            &path("a.log.gz"),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(stdout(&o).lines().count(), 2);
+    }
+    // A file that is not a bundle.
+    let o = mamori(&["scan", "--indicators", &path("a.log"), &path("a.log")]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("not a STIX bundle"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -26,14 +26,24 @@ impl Rng {
     }
 }
 
-const SYLLABLES: &[&str] = &["ka", "mo", "ri", "sa", "to", "ne", "yu", "hi", "ku", "ro", "mi", "zo"];
+const SYLLABLES: &[&str] = &[
+    "ka", "mo", "ri", "sa", "to", "ne", "yu", "hi", "ku", "ro", "mi", "zo",
+];
 
 fn word(r: &mut Rng, parts: u64) -> String {
-    (0..parts).map(|_| SYLLABLES[r.below(SYLLABLES.len() as u64) as usize]).collect()
+    (0..parts)
+        .map(|_| SYLLABLES[r.below(SYLLABLES.len() as u64) as usize])
+        .collect()
 }
 
 fn ip(r: &mut Rng) -> String {
-    format!("{}.{}.{}.{}", 1 + r.below(223), r.below(256), r.below(256), 1 + r.below(254))
+    format!(
+        "{}.{}.{}.{}",
+        1 + r.below(223),
+        r.below(256),
+        r.below(256),
+        1 + r.below(254)
+    )
 }
 
 fn hex(r: &mut Rng, len: usize) -> String {
@@ -51,9 +61,15 @@ fn indicators(n: usize, seed: u64) -> Vec<Indicator> {
         .map(|i| {
             let (kind, value) = match i % 20 {
                 0..=7 => (Kind::Ipv4, ip(&mut r)),
-                8..=13 => (Kind::Domain, format!("{}.{}.example", word(&mut r, 3), word(&mut r, 2))),
+                8..=13 => (
+                    Kind::Domain,
+                    format!("{}.{}.example", word(&mut r, 3), word(&mut r, 2)),
+                ),
                 14..=17 => (Kind::Sha256, hex(&mut r, 64)),
-                18 => (Kind::Url, format!("https://{}.example/{}", word(&mut r, 3), word(&mut r, 2))),
+                18 => (
+                    Kind::Url,
+                    format!("https://{}.example/{}", word(&mut r, 3), word(&mut r, 2)),
+                ),
                 _ => (Kind::Md5, hex(&mut r, 32)),
             };
             Indicator {
@@ -74,7 +90,7 @@ fn write_logs(path: &std::path::Path, mb: usize, planted: &[Indicator]) -> u64 {
     let mut n = 0u64;
     while written < target {
         n += 1;
-        let plant = n % 1000 == 0;
+        let plant = n.is_multiple_of(1000);
         let pick = &planted[r.below(planted.len() as u64) as usize];
         let line = match n % 3 {
             0 => format!(
@@ -128,9 +144,15 @@ fn mbps(bytes: u64, d: Duration) -> String {
 }
 
 fn main() {
-    let mb: usize = std::env::var("MAMORI_SCAN_BENCH_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(512);
+    let mb: usize = std::env::var("MAMORI_SCAN_BENCH_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(512);
     let timeout = Duration::from_secs(
-        std::env::var("MAMORI_SCAN_BENCH_TIMEOUT").ok().and_then(|v| v.parse().ok()).unwrap_or(300),
+        std::env::var("MAMORI_SCAN_BENCH_TIMEOUT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(300),
     );
     let dir = std::env::temp_dir().join(format!("mamori-scan-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -142,10 +164,17 @@ fn main() {
     // Warm the page cache, then measure the ceiling.
     let _ = external("cat", &[log_s], timeout);
     let cat = external("sh", &["-c", &format!("cat {log_s} > /dev/null")], timeout).unwrap();
-    println!("\n{:.0} MB of generated logs, {cores} cores; MB/s (and × the cat ceiling's time)\n", bytes as f64 / 1e6);
+    println!(
+        "\n{:.0} MB of generated logs, {cores} cores; MB/s (and × the cat ceiling's time)\n",
+        bytes as f64 / 1e6
+    );
     println!("| tool | 100k indicators | 1M indicators |");
     println!("|---|---|---|");
-    println!("| cat > /dev/null (ceiling) | {} | {} |", mbps(bytes, cat), mbps(bytes, cat));
+    println!(
+        "| cat > /dev/null (ceiling) | {} | {} |",
+        mbps(bytes, cat),
+        mbps(bytes, cat)
+    );
     let mut rows: Vec<(String, Vec<String>)> = vec![
         ("grep -F -f".into(), vec![]),
         ("rg -F -f".into(), vec![]),
@@ -162,14 +191,24 @@ fn main() {
         pf.flush().unwrap();
         let p = patterns.to_str().unwrap();
         let cell = |d: Option<Duration>| match d {
-            Some(d) => format!("{} ({:.1}×)", mbps(bytes, d), d.as_secs_f64() / cat.as_secs_f64()),
+            Some(d) => format!(
+                "{} ({:.1}×)",
+                mbps(bytes, d),
+                d.as_secs_f64() / cat.as_secs_f64()
+            ),
             None => format!("> {} s, stopped", timeout.as_secs()),
         };
-        rows[0].1.push(cell(external("grep", &["-c", "-F", "-f", p, log_s], timeout)));
-        rows[1].1.push(match Command::new("rg").arg("--version").output() {
-            Ok(_) => cell(external("rg", &["-c", "-F", "-f", p, log_s], timeout)),
-            Err(_) => "not installed".into(),
-        });
+        rows[0].1.push(cell(external(
+            "grep",
+            &["-c", "-F", "-f", p, log_s],
+            timeout,
+        )));
+        rows[1]
+            .1
+            .push(match Command::new("rg").arg("--version").output() {
+                Ok(_) => cell(external("rg", &["-c", "-F", "-f", p, log_s], timeout)),
+                Err(_) => "not installed".into(),
+            });
         let build = Instant::now();
         let set = IndicatorSet::new(set_src).unwrap();
         let built = build.elapsed();
@@ -177,9 +216,26 @@ fn main() {
             let start = Instant::now();
             let f = std::fs::File::open(&log).unwrap();
             let mut found = 0usize;
-            scan(&set, f, ScanOptions { threads, ..Default::default() }, |m| { found += m.len(); Ok(()) }, |_| {}).unwrap();
+            scan(
+                &set,
+                f,
+                ScanOptions {
+                    threads,
+                    ..Default::default()
+                },
+                |m| {
+                    found += m.len();
+                    Ok(())
+                },
+                |_| {},
+            )
+            .unwrap();
             let d = start.elapsed();
-            rows[k].1.push(format!("{} ({:.1}×), {found} matches", mbps(bytes, d), d.as_secs_f64() / cat.as_secs_f64()));
+            rows[k].1.push(format!(
+                "{} ({:.1}×), {found} matches",
+                mbps(bytes, d),
+                d.as_secs_f64() / cat.as_secs_f64()
+            ));
         }
         eprintln!("{n} indicators indexed in {:.2} s", built.as_secs_f64());
     }

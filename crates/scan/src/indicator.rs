@@ -132,7 +132,9 @@ impl IndicatorSet {
                     push(&mut set.ipv6, u128::from(a), i);
                 }
                 Kind::Cidr => {
-                    let (addr, len) = v.split_once('/').ok_or_else(|| bad(v, "not a CIDR range"))?;
+                    let (addr, len) = v
+                        .split_once('/')
+                        .ok_or_else(|| bad(v, "not a CIDR range"))?;
                     let len: u8 = len.parse().map_err(|_| bad(v, "bad prefix length"))?;
                     if let Ok(a) = addr.parse::<Ipv4Addr>() {
                         if len > 32 {
@@ -144,7 +146,11 @@ impl IndicatorSet {
                         if len > 128 {
                             return Err(bad(v, "prefix longer than 128"));
                         }
-                        let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
+                        let mask = if len == 0 {
+                            0
+                        } else {
+                            u128::MAX << (128 - len)
+                        };
                         push(cidr6.entry(len).or_default(), u128::from(a) & mask, i);
                     } else {
                         return Err(bad(v, "not a CIDR range"));
@@ -160,7 +166,11 @@ impl IndicatorSet {
                     set.tlds.insert(tld.to_vec().into_boxed_slice());
                     push(&mut set.domains, l, i);
                 }
-                Kind::Url => push(&mut set.urls, normalize_url(v.as_bytes()).into_boxed_slice(), i),
+                Kind::Url => push(
+                    &mut set.urls,
+                    normalize_url(v.as_bytes()).into_boxed_slice(),
+                    i,
+                ),
                 Kind::Email => {
                     if !v.contains('@') {
                         return Err(bad(v, "not an e-mail address"));
@@ -232,7 +242,11 @@ impl IndicatorSet {
             out.extend(ids);
         }
         for (len, nets) in &self.cidr6 {
-            let mask = if *len == 0 { 0 } else { u128::MAX << (128 - len) };
+            let mask = if *len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - len)
+            };
             if let Some(ids) = nets.get(&(a & mask)) {
                 out.extend(ids);
             }

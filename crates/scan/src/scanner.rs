@@ -216,7 +216,19 @@ mod tests {
     /// The strict parser agrees with the standard library on every case that matters.
     #[test]
     fn ipv4_like_std() {
-        for s in ["1.2.3.4", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1..2.3", "1.2.3.4a", "1234.1.1.1", ""] {
+        for s in [
+            "1.2.3.4",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..2.3",
+            "1.2.3.4a",
+            "1234.1.1.1",
+            "",
+        ] {
             let ours = super::ipv4(s.as_bytes());
             let std = s.parse::<std::net::Ipv4Addr>().ok().map(u32::from);
             assert_eq!(ours, std, "{s}");

@@ -66,7 +66,8 @@ pub fn parse_pattern(id: &str, p: &str) -> Result<(Vec<Comparison>, Vec<String>)
     };
     let word = |i: &mut usize| {
         let s = *i;
-        while *i < b.len() && !b[*i].is_ascii_whitespace() && !matches!(b[*i], b'[' | b']' | b'\'') {
+        while *i < b.len() && !b[*i].is_ascii_whitespace() && !matches!(b[*i], b'[' | b']' | b'\'')
+        {
             *i += 1;
         }
         &p[s..*i]
@@ -83,7 +84,9 @@ pub fn parse_pattern(id: &str, p: &str) -> Result<(Vec<Comparison>, Vec<String>)
                 i += 1;
             }
             b']' | b')' => {
-                depth = depth.checked_sub(1).ok_or_else(|| err(i, "unbalanced bracket"))?;
+                depth = depth
+                    .checked_sub(1)
+                    .ok_or_else(|| err(i, "unbalanced bracket"))?;
                 i += 1;
             }
             _ => {
@@ -178,8 +181,16 @@ pub fn load(json: &[u8]) -> Result<Loaded, StixError> {
         if o.get("type").and_then(|t| t.as_str()) != Some("indicator") {
             continue;
         }
-        let id = o.get("id").and_then(|v| v.as_str()).unwrap_or("").to_string();
-        if o.get("pattern_type").and_then(|v| v.as_str()).unwrap_or("stix") != "stix" {
+        let id = o
+            .get("id")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
+        if o.get("pattern_type")
+            .and_then(|v| v.as_str())
+            .unwrap_or("stix")
+            != "stix"
+        {
             loaded.skipped += 1;
             continue;
         }

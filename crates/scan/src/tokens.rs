@@ -22,9 +22,16 @@ const fn classes() -> [u8; 256] {
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
-        let atom = c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b':' | b'@') || c >= 0x80;
+        let atom =
+            c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b':' | b'@') || c >= 0x80;
         let word = atom || matches!(c, b'/' | b'%' | b'?' | b'=' | b'&' | b'+' | b'~' | b'#');
-        let mut class = if atom { WORD | ATOM } else if word { WORD } else { 0 };
+        let mut class = if atom {
+            WORD | ATOM
+        } else if word {
+            WORD
+        } else {
+            0
+        };
         if c == b'.' {
             class |= DOT;
         }
@@ -106,7 +113,9 @@ mod tests {
     fn all_atoms(line: &str) -> Vec<String> {
         let mut out = Vec::new();
         words(line.as_bytes(), |w| {
-            atoms(w, |a, _, _| out.push(String::from_utf8_lossy(a).to_string()))
+            atoms(w, |a, _, _| {
+                out.push(String::from_utf8_lossy(a).to_string())
+            })
         });
         out
     }
@@ -115,12 +124,24 @@ mod tests {
     fn words_and_atoms() {
         assert_eq!(
             all_atoms(r#"src=1.2.3.4 "GET http://evil.example/a?b=c" user@mail.example,x"#),
-            ["src", "1.2.3.4", "GET", "http:", "evil.example", "a", "b", "c", "user@mail.example", "x"]
+            [
+                "src",
+                "1.2.3.4",
+                "GET",
+                "http:",
+                "evil.example",
+                "a",
+                "b",
+                "c",
+                "user@mail.example",
+                "x"
+            ]
         );
         let mut flags = Vec::new();
-        atoms(b"1.2.3.4:80 user@x.example d41d8cd98f00b204e9800998ecf8427e", |_, any, all| {
-            flags.push((any & (DOT | COLON | AT), all & HEX))
-        });
+        atoms(
+            b"1.2.3.4:80 user@x.example d41d8cd98f00b204e9800998ecf8427e",
+            |_, any, all| flags.push((any & (DOT | COLON | AT), all & HEX)),
+        );
         assert_eq!(flags, [(DOT | COLON, 0), (DOT | AT, 0), (0, HEX)]);
         assert_eq!(trim(b"evil.example."), b"evil.example");
         assert_eq!(trim(b"host:"), b"host");

@@ -24,7 +24,10 @@ const BUNDLE: &str = r#"{"type": "bundle", "id": "bundle--1", "objects": [
 
 fn set() -> IndicatorSet {
     let loaded = load(BUNDLE.as_bytes()).unwrap();
-    assert_eq!(loaded.skipped, 2, "the AND pattern and the non-STIX pattern");
+    assert_eq!(
+        loaded.skipped, 2,
+        "the AND pattern and the non-STIX pattern"
+    );
     IndicatorSet::new(loaded.indicators).unwrap()
 }
 
@@ -34,33 +37,81 @@ const CORPUS: &[(&str, &[(&str, &str)])] = &[
     ("conn from 1.2.3.4:443 ok", &[("1.2.3.4", "indicator--ip")]),
     ("GET http://1.2.3.4/x", &[("1.2.3.4", "indicator--ip")]),
     ("src=1.2.3.4, dst=8.8.8.8.", &[("1.2.3.4", "indicator--ip")]),
-    ("::ffff:1.2.3.4 mapped", &[("::ffff:1.2.3.4", "indicator--ip")]),
-    ("inside 10.20.30.40 but not 110.0.0.1 or 1.0.0.10", &[("10.20.30.40", "indicator--net")]),
-    ("sub.evil.example resolved", &[("sub.evil.example", "indicator--dom")]),
-    ("notevil.example and evil.example.com and evil.examples", &[]),
-    ("query EVIL.Example. done.", &[("EVIL.Example", "indicator--dom")]),
+    (
+        "::ffff:1.2.3.4 mapped",
+        &[("::ffff:1.2.3.4", "indicator--ip")],
+    ),
+    (
+        "inside 10.20.30.40 but not 110.0.0.1 or 1.0.0.10",
+        &[("10.20.30.40", "indicator--net")],
+    ),
+    (
+        "sub.evil.example resolved",
+        &[("sub.evil.example", "indicator--dom")],
+    ),
+    (
+        "notevil.example and evil.example.com and evil.examples",
+        &[],
+    ),
+    (
+        "query EVIL.Example. done.",
+        &[("EVIL.Example", "indicator--dom")],
+    ),
     ("see evil.example.", &[("evil.example", "indicator--dom")]),
     ("md5 d41d8cd98f00b204e9800998ecf8427e00 is longer", &[]),
     ("md5 0d41d8cd98f00b204e9800998ecf8427e is longer too", &[]),
-    ("hash=D41D8CD98F00B204E9800998ECF8427E", &[("D41D8CD98F00B204E9800998ECF8427E", "indicator--md5")]),
+    (
+        "hash=D41D8CD98F00B204E9800998ECF8427E",
+        &[("D41D8CD98F00B204E9800998ECF8427E", "indicator--md5")],
+    ),
     (
         "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-        &[("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "indicator--md5")],
+        &[(
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            "indicator--md5",
+        )],
     ),
-    ("v6 2001:0db8:0000:0000:0000:0000:0000:0001 full form", &[("2001:0db8:0000:0000:0000:0000:0000:0001", "indicator--v6")]),
-    ("v6 [2001:db8::1]:443 bracketed", &[("2001:db8::1", "indicator--v6")]),
+    (
+        "v6 2001:0db8:0000:0000:0000:0000:0000:0001 full form",
+        &[("2001:0db8:0000:0000:0000:0000:0000:0001", "indicator--v6")],
+    ),
+    (
+        "v6 [2001:db8::1]:443 bracketed",
+        &[("2001:db8::1", "indicator--v6")],
+    ),
     ("v6 2001:db8::10 and 2001:db8::1:0 differ", &[]),
-    ("v6 net 2001:db8:bad:1::5", &[("2001:db8:bad:1::5", "indicator--v6net")]),
-    ("From: Phish@Evil-Mail.example", &[("Phish@Evil-Mail.example", "indicator--mail")]),
+    (
+        "v6 net 2001:db8:bad:1::5",
+        &[("2001:db8:bad:1::5", "indicator--v6net")],
+    ),
+    (
+        "From: Phish@Evil-Mail.example",
+        &[("Phish@Evil-Mail.example", "indicator--mail")],
+    ),
     ("notphish@evil-mail.example.org", &[]),
-    ("GET https://PHISH.test/pay HTTP/1.1", &[("https://PHISH.test/pay", "indicator--url")]),
+    (
+        "GET https://PHISH.test/pay HTTP/1.1",
+        &[("https://PHISH.test/pay", "indicator--url")],
+    ),
     ("GET https://phish.test/payment HTTP/1.1", &[]),
-    ("to bc1qsyntheticaddress0000000000000000000 sent", &[("bc1qsyntheticaddress0000000000000000000", "indicator--btc")]),
+    (
+        "to bc1qsyntheticaddress0000000000000000000 sent",
+        &[("bc1qsyntheticaddress0000000000000000000", "indicator--btc")],
+    ),
     ("to xbc1qsyntheticaddress0000000000000000000 sent", &[]),
-    ("acct=0123-456-7890123;", &[("0123-456-7890123", "indicator--acct")]),
+    (
+        "acct=0123-456-7890123;",
+        &[("0123-456-7890123", "indicator--acct")],
+    ),
     ("acct=10123-456-7890123", &[]),
     ("at 12:30:45 nothing 9.9.9.9 x.example", &[]),
-    ("{\"host\":\"evil.example\",\"ip\":\"1.2.3.4\"}", &[("evil.example", "indicator--dom"), ("1.2.3.4", "indicator--ip")]),
+    (
+        "{\"host\":\"evil.example\",\"ip\":\"1.2.3.4\"}",
+        &[
+            ("evil.example", "indicator--dom"),
+            ("1.2.3.4", "indicator--ip"),
+        ],
+    ),
 ];
 
 #[test]
@@ -84,15 +135,27 @@ fn the_tricky_corpus_matches_exactly() {
 #[test]
 fn bad_bundles_and_patterns_are_refused_clearly() {
     assert!(matches!(load(b"[1, 2]"), Err(StixError::NotABundle(_))));
-    assert!(matches!(load(br#"{"type": "report"}"#), Err(StixError::NotABundle(_))));
+    assert!(matches!(
+        load(br#"{"type": "report"}"#),
+        Err(StixError::NotABundle(_))
+    ));
     let bad = r#"{"type": "bundle", "objects": [{"type": "indicator", "id": "indicator--x", "pattern": "[ipv4-addr:value = '1.2.3.4'"}]}"#;
     let e = load(bad.as_bytes()).unwrap_err();
-    assert!(e.to_string().contains("indicator--x") && e.to_string().contains("unbalanced"), "{e}");
+    assert!(
+        e.to_string().contains("indicator--x") && e.to_string().contains("unbalanced"),
+        "{e}"
+    );
     let unterminated = r#"{"type": "bundle", "objects": [{"type": "indicator", "id": "indicator--y", "pattern": "[domain-name:value = 'evil]"}]}"#;
-    assert!(load(unterminated.as_bytes()).unwrap_err().to_string().contains("unterminated"));
+    assert!(load(unterminated.as_bytes())
+        .unwrap_err()
+        .to_string()
+        .contains("unterminated"));
     let bad_ip = r#"{"type": "bundle", "objects": [{"type": "indicator", "id": "indicator--z", "pattern": "[ipv4-addr:value = '1.2.3.999']"}]}"#;
     let loaded = load(bad_ip.as_bytes()).unwrap();
-    assert!(IndicatorSet::new(loaded.indicators).unwrap_err().to_string().contains("1.2.3.999"));
+    assert!(IndicatorSet::new(loaded.indicators)
+        .unwrap_err()
+        .to_string()
+        .contains("1.2.3.999"));
 }
 
 fn corpus_text(copies: usize) -> Vec<u8> {
@@ -115,7 +178,10 @@ fn run(input: Vec<u8>, threads: usize, block_size: usize) -> (Vec<Match>, u64) {
     let summary = scan(
         &set,
         open(std::io::Cursor::new(input)).unwrap(),
-        ScanOptions { threads, block_size },
+        ScanOptions {
+            threads,
+            block_size,
+        },
         |m| {
             all.extend_from_slice(m);
             Ok(())
@@ -154,4 +220,55 @@ fn threads_gzip_and_long_lines_give_the_same_matches_in_order() {
 
 fn flate2_writer() -> flate2::write::GzEncoder<Vec<u8>> {
     flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast())
+}
+
+/// What the fuzz targets (`fuzz/`) check, on a deterministic sample of random and mutated
+/// input in the ordinary test run: no panic, and every reported value is a piece of the line.
+#[test]
+fn random_and_mutated_input_never_panics() {
+    let set = set();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let seeds: Vec<&[u8]> = CORPUS
+        .iter()
+        .map(|(l, _)| l.as_bytes())
+        .chain([BUNDLE.as_bytes()])
+        .collect();
+    for round in 0..20_000 {
+        let mut input: Vec<u8> = if round % 2 == 0 {
+            (0..(next() % 200)).map(|_| (next() % 256) as u8).collect()
+        } else {
+            seeds[(next() as usize) % seeds.len()].to_vec()
+        };
+        for _ in 0..(next() % 8) {
+            if input.is_empty() {
+                break;
+            }
+            let at = (next() as usize) % input.len();
+            match next() % 3 {
+                0 => input[at] = (next() % 256) as u8,
+                1 => {
+                    input.remove(at);
+                }
+                _ => input.insert(at, b".:@/[]'\"\\0f"[(next() % 11) as usize]),
+            }
+        }
+        let mut out = Vec::new();
+        match_line(&set, &input, 1, &mut out);
+        let text = String::from_utf8_lossy(&input);
+        for m in &out {
+            assert!(text.contains(&m.value), "{} not in {text:?}", m.value);
+        }
+        if let Ok(loaded) = load(&input) {
+            let _ = IndicatorSet::new(loaded.indicators);
+        }
+        if let Ok(t) = std::str::from_utf8(&input) {
+            let _ = mamori_scan::stix::parse_pattern("indicator--r", t);
+        }
+    }
 }
