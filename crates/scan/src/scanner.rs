@@ -1,7 +1,7 @@
 //! Streaming scans: lines in, matches out, in constant memory, on one core or several.
 
 use crate::indicator::IndicatorSet;
-use crate::tokens::{atoms, trim, words, AT, COLON, DOT, HEX};
+use crate::tokens::{atoms, trim, words, AT, COLON, DOT, HEX, V6};
 use std::io::{self, Read};
 use std::net::Ipv6Addr;
 use std::sync::{mpsc, Arc, Mutex};
@@ -99,10 +99,8 @@ fn match_atom<'a>(
     if any & COLON != 0 {
         // An IPv6 address (which may end in "::"), else host:port, times and the like.
         let untrailed = atom.strip_suffix(b".").unwrap_or(atom);
-        let could_be_v6 = untrailed.iter().filter(|b| **b == b':').count() >= 2
-            && untrailed
-                .iter()
-                .all(|b| b.is_ascii_hexdigit() || *b == b':' || *b == b'.');
+        let could_be_v6 =
+            all & V6 != 0 && untrailed.iter().filter(|b| **b == b':').count() >= 2;
         if let Some(a) = could_be_v6.then(|| parse::<Ipv6Addr>(untrailed)).flatten() {
             set.ipv6(u128::from(a), ids);
             found(ids, untrailed, hits);
@@ -144,69 +142,62 @@ fn match_atom<'a>(
     }
 }
 
-/// Reusable buffers, so that a line costs no allocation unless it matches.
-#[derive(Default)]
-pub struct Scratch {
-    buf: Vec<u8>,
-    ids: Vec<u32>,
-}
-
 /// Every match in one line.
 pub fn match_line(set: &IndicatorSet, line: &[u8], line_no: u64, out: &mut Vec<Match>) {
-    match_line_with(set, line, line_no, out, &mut Scratch::default())
-}
-
-fn match_line_with(
-    set: &IndicatorSet,
-    line: &[u8],
-    line_no: u64,
-    out: &mut Vec<Match>,
-    scratch: &mut Scratch,
-) {
-    let Scratch { buf, ids } = scratch;
-    let mut hits: Vec<(&[u8], u32)> = Vec::new();
-    words(line, |word| {
-        if set.has_urls() && memchr::memmem::find(word, b"://").is_some() {
-            let w = trim(word);
-            if let Some(m) = set.url(w) {
-                hits.extend(m.iter().map(|i| (w, *i)));
-            }
-        }
-        atoms(word, |atom, any, all| {
-            match_atom(set, atom, (any, all), buf, ids, &mut hits)
-        });
-    });
-    if hits.is_empty() {
-        return;
-    }
-    // One report per token and indicator (an address in two overlapping ranges of the same
-    // indicator is still one sighting).
-    let mut seen: Vec<(&[u8], u32)> = Vec::with_capacity(hits.len());
-    for (value, i) in hits {
-        if !seen.iter().any(|(v, j)| *j == i && std::ptr::eq(*v, value)) {
-            seen.push((value, i));
-            out.push(Match {
-                line: line_no,
-                value: String::from_utf8_lossy(value).into_owned(),
-                indicator: i,
-            });
-        }
-    }
+    out.extend(match_block(set, line, line_no));
 }
 
 /// Every match in a block of whole lines, the first being line `first_line`.
+///
+/// The block is cut into atoms in one pass (a newline ends an atom like any separator), and
+/// line numbers are counted only up to each match: a block without a match costs no
+/// per-line work at all.
 pub fn match_block(set: &IndicatorSet, block: &[u8], first_line: u64) -> Vec<Match> {
-    let mut out = Vec::new();
-    let mut scratch = Scratch::default();
-    let mut line_no = first_line;
-    let mut start = 0;
-    for end in memchr::memchr_iter(b'\n', block) {
-        match_line_with(set, &block[start..end], line_no, &mut out, &mut scratch);
-        line_no += 1;
-        start = end + 1;
+    let mut buf = Vec::with_capacity(64);
+    let mut ids = Vec::new();
+    let mut hits: Vec<(&[u8], u32)> = Vec::new();
+    if set.has_urls() {
+        words(block, |word| {
+            if memchr::memmem::find(word, b"://").is_some() {
+                let w = trim(word);
+                if let Some(m) = set.url(w) {
+                    hits.extend(m.iter().map(|i| (w, *i)));
+                }
+            }
+        });
     }
-    if start < block.len() {
-        match_line_with(set, &block[start..], line_no, &mut out, &mut scratch);
+    atoms(block, |atom, any, all| {
+        match_atom(set, atom, (any, all), &mut buf, &mut ids, &mut hits)
+    });
+    if hits.is_empty() {
+        return Vec::new();
+    }
+    let at = |v: &[u8]| v.as_ptr() as usize - block.as_ptr() as usize;
+    // URLs were found in a pass of their own: put everything in the order of the text.
+    hits.sort_by_key(|(v, _)| at(v));
+    let mut out: Vec<Match> = Vec::with_capacity(hits.len());
+    // Hits at one position, to report each token and indicator once (an address in two
+    // overlapping ranges of the same indicator is still one sighting).
+    let mut seen: Vec<(usize, u32)> = Vec::new();
+    let mut seen_at = usize::MAX;
+    let (mut line, mut counted_to) = (first_line, 0usize);
+    for (value, i) in hits {
+        let pos = at(value);
+        if pos != seen_at {
+            seen.clear();
+            seen_at = pos;
+        }
+        if seen.contains(&(value.len(), i)) {
+            continue;
+        }
+        seen.push((value.len(), i));
+        line += memchr::memchr_iter(b'\n', &block[counted_to..pos]).count() as u64;
+        counted_to = pos;
+        out.push(Match {
+            line,
+            value: String::from_utf8_lossy(value).into_owned(),
+            indicator: i,
+        });
     }
     out
 }

@@ -16,6 +16,9 @@ pub const COLON: u8 = 8;
 pub const AT: u8 = 16;
 /// 0-9, a-f, A-F.
 pub const HEX: u8 = 32;
+/// What an IPv6 address is written with: hex digits, colons and (for an embedded IPv4
+/// address) dots.
+pub const V6: u8 = 64;
 
 const fn classes() -> [u8; 256] {
     let mut t = [0u8; 256];
@@ -42,7 +45,10 @@ const fn classes() -> [u8; 256] {
             class |= AT;
         }
         if c.is_ascii_hexdigit() {
-            class |= HEX;
+            class |= HEX | V6;
+        }
+        if c == b':' || c == b'.' {
+            class |= V6;
         }
         t[b] = class;
         b += 1;
