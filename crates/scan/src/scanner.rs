@@ -99,8 +99,7 @@ fn match_atom<'a>(
     if any & COLON != 0 {
         // An IPv6 address (which may end in "::"), else host:port, times and the like.
         let untrailed = atom.strip_suffix(b".").unwrap_or(atom);
-        let could_be_v6 =
-            all & V6 != 0 && untrailed.iter().filter(|b| **b == b':').count() >= 2;
+        let could_be_v6 = all & V6 != 0 && untrailed.iter().filter(|b| **b == b':').count() >= 2;
         if let Some(a) = could_be_v6.then(|| parse::<Ipv6Addr>(untrailed)).flatten() {
             set.ipv6(u128::from(a), ids);
             found(ids, untrailed, hits);
