@@ -91,3 +91,14 @@ where
         }
     });
 }
+
+/// Serves the application over `store` on a free local port; returns its base URL.
+pub async fn serve(store: &mamori_store::Store) -> String {
+    let state = mamori_web::AppState::new(store.clone(), mamori_web::WebConfig::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(mamori_web::serve(listener, state, std::future::pending()));
+    base
+}

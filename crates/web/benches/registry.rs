@@ -8,7 +8,6 @@
 use mamori_demo::DemoOptions;
 use mamori_store::testing::TestDatabase;
 use mamori_store::Actor;
-use mamori_web::{AppState, WebConfig};
 #[path = "common.rs"]
 mod common;
 
@@ -34,10 +33,7 @@ async fn run(db: TestDatabase, scale: u32, rounds: usize) {
         .await
         .unwrap();
 
-    let state = AppState::new(store.clone(), WebConfig::default());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(mamori_web::serve(listener, state, std::future::pending()));
+    let base = common::serve(&store).await;
     let client = reqwest::Client::new();
 
     // Cursors for pages deep in the list, collected before timing.

@@ -13,7 +13,6 @@ use common::{ms, stats, time_requests};
 use mamori_demo::DemoOptions;
 use mamori_store::testing::TestDatabase;
 use mamori_store::Actor;
-use mamori_web::{AppState, WebConfig};
 use std::time::Instant;
 
 async fn run(db: TestDatabase, scale: u32, rounds: usize) {
@@ -39,10 +38,7 @@ async fn run(db: TestDatabase, scale: u32, rounds: usize) {
         )
         .await
         .unwrap();
-    let state = AppState::new(store.clone(), WebConfig::default());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(mamori_web::serve(listener, state, std::future::pending()));
+    let base = common::serve(&store).await;
     let client = reqwest::Client::new();
     let url = |p: &str| format!("{base}{p}");
 

@@ -15,7 +15,6 @@ use mamori_domain::Role;
 use mamori_store::campaigns::{AssignmentFilter, CampaignTarget, NewCampaign};
 use mamori_store::testing::TestDatabase;
 use mamori_store::Actor;
-use mamori_web::{AppState, WebConfig};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -86,10 +85,7 @@ async fn run(db: TestDatabase, scale: u32, rounds: usize) {
         .await
         .unwrap();
 
-    let state = AppState::new(store.clone(), WebConfig::default());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(mamori_web::serve(listener, state, std::future::pending()));
+    let base = common::serve(&store).await;
     let client = reqwest::Client::new();
 
     // The full baseline survey, answered "yes" where a question applies to everyone.

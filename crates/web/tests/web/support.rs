@@ -249,21 +249,7 @@ impl TestApp {
     }
 
     pub async fn token(&self, role: Role) -> String {
-        let acc = self
-            .store
-            .account_by_username(&self.users[&role])
-            .await
-            .unwrap();
-        self.store
-            .create_token(
-                &Actor::system("test"),
-                acc.id,
-                "test",
-                chrono::Utc::now() + chrono::Duration::days(1),
-            )
-            .await
-            .unwrap()
-            .0
+        token_for(&self.store, &self.users[&role]).await
     }
 
     /// A GET with a browser session.
@@ -356,17 +342,7 @@ impl DemoApp {
     }
 
     pub async fn token(&self, username: &str) -> String {
-        let acc = self.store.account_by_username(username).await.unwrap();
-        self.store
-            .create_token(
-                &Actor::system("test"),
-                acc.id,
-                "test",
-                chrono::Utc::now() + chrono::Duration::days(1),
-            )
-            .await
-            .unwrap()
-            .0
+        token_for(&self.store, username).await
     }
 
     pub async fn session(&self, username: &str) -> String {
@@ -397,6 +373,21 @@ impl DemoApp {
     pub async fn get_with_session(&self, path: &str, session: &str) -> reqwest::Response {
         get_with_session(&self.client, &self.url(path), session).await
     }
+}
+
+/// A day-long API token for `username`.
+async fn token_for(store: &Store, username: &str) -> String {
+    let acc = store.account_by_username(username).await.unwrap();
+    store
+        .create_token(
+            &Actor::system("test"),
+            acc.id,
+            "test",
+            chrono::Utc::now() + chrono::Duration::days(1),
+        )
+        .await
+        .unwrap()
+        .0
 }
 
 /// A GET as a browser with a session (and the CSRF cookie every page sets).
