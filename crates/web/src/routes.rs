@@ -77,6 +77,7 @@ route_table! {
     post "/surveys/assignments/{id}/evidence" => ui::surveys::upload_evidence;
     get "/surveys/assignments/{id}/evidence/{evidence_id}" => ui::surveys::evidence_file;
     get "/supervision" => ui::supervision::list;
+    get "/supervision/export.csv" => ui::supervision::export_csv;
     get "/supervision/institutions/{id}" => ui::supervision::institution;
     get "/outsourcing" => ui::soon::outsourcing;
     get "/exercises" => ui::soon::exercises;

@@ -11,7 +11,8 @@ use crate::supervision::{
 use crate::ui::layout::{page, Section};
 use crate::AppState;
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use mamori_analytics::benchmark::benchmark;
 use mamori_analytics::trend::{institution_trend, Wave};
 use mamori_domain::policy::{
@@ -36,6 +37,17 @@ fn forbid_unless(allowed: bool) -> AppResult<()> {
     } else {
         Err(AppError::Forbidden)
     }
+}
+
+fn export_link(filter: &PriorityFilter) -> String {
+    let mut qs = Vec::new();
+    if let Some(s) = filter.sector {
+        qs.push(format!("sector={}", s.code()));
+    }
+    if let Some(b) = filter.bureau {
+        qs.push(format!("bureau={}", b.code()));
+    }
+    format!("/supervision/export.csv?{}", qs.join("&"))
 }
 
 pub async fn list(
@@ -89,6 +101,7 @@ pub async fn list(
                 p.muted { (tf(l, "supervision.model", &[("name", list.model.name.get(l == Lang::Ja)), ("version", &list.model.version)])) }
                 p { a href="/reports" { (t(l, "supervision.comparisons")) } }
                 (filters)
+                p { a #export-csv href=(export_link(&filter)) download { (t(l, "supervision.export")) } }
                 @if rows.is_empty() {
                     p role="status" { (t(l, "supervision.empty")) }
                 } @else {
@@ -283,4 +296,90 @@ pub async fn institution(
     }
     let content = html! { @for b in body { (b) } };
     Ok(page(&ctx, &name, Section::Supervision, content))
+}
+
+/// The whole ranked list (filters as on the page) as CSV for supervisors' own analysis:
+/// UTF-8 with a byte-order mark so that spreadsheet programs read the Japanese names.
+pub async fn export_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiQuery(q): ApiQuery<PriorityQuery>,
+) -> AppResult<Response> {
+    let p = ctx.principal()?;
+    forbid_unless(allows(p, Permission::ViewSupervision))?;
+    let l = ctx.lang;
+    let (filter, _, _) = q.parse()?;
+    let list = priorities(&state, survey_scope(p), &filter)
+        .await?
+        .map_err(|_| AppError::NotReady {
+            detail: "supervision.model_not_ready",
+        })?;
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let internal = |e: csv::Error| AppError::Internal(e.to_string());
+    w.write_record([
+        "rank",
+        "code",
+        "name_ja",
+        "name_en",
+        "sector",
+        "size_tier",
+        "bureau",
+        "priority",
+        "inherent_score",
+        "inherent_rating",
+        "maturity",
+        "reason",
+        "campaign",
+    ])
+    .map_err(internal)?;
+    let num = |v: Option<f64>| v.map(|v| format!("{v:.1}")).unwrap_or_default();
+    // Text that a spreadsheet would run as a formula is quoted (CSV injection).
+    let text = |s: &str| {
+        if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{s}")
+        } else {
+            s.to_string()
+        }
+    };
+    for e in &list.entries {
+        let Some(i) = list.institutions.get(&e.institution_id) else {
+            continue;
+        };
+        let prof = e.profile.as_ref();
+        w.write_record([
+            e.rank.map(|r| r.to_string()).unwrap_or_default(),
+            text(&i.code),
+            text(&i.name_ja),
+            text(&i.name_en),
+            i.sector.code().to_string(),
+            i.size_tier.code().to_string(),
+            i.bureau.code().to_string(),
+            num(prof.map(|p| p.priority)),
+            num(prof.map(|p| p.inherent.score)),
+            prof.map(|p| p.inherent.rating.code().to_string())
+                .unwrap_or_default(),
+            num(prof.and_then(|p| p.maturity)),
+            text(&reason(l, prof, &list.framework)),
+            text(
+                e.campaign_id
+                    .and_then(|c| list.campaigns.get(&c))
+                    .map_or("", String::as_str),
+            ),
+        ])
+        .map_err(internal)?;
+    }
+    let body = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"mamori-priorities.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }

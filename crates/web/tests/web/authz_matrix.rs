@@ -201,6 +201,7 @@ fn matrix() -> HashMap<(&'static str, &'static str), Rule> {
             SURVEY_READ,
         ),
         ("get", "/supervision", SUPERVISION),
+        ("get", "/supervision/export.csv", SUPERVISION),
         ("get", "/supervision/institutions/{id}", SUPERVISION_ONE),
         ("get", "/outsourcing", AnyUser),
         ("get", "/exercises", AnyUser),

@@ -108,6 +108,25 @@ async fn priorities_profiles_and_benchmarks_agree_and_respect_jurisdiction() {
         )),
         "the page shows another priority"
     );
+    // The CSV export holds the same ranked list.
+    let csv = app
+        .get_with_session("/supervision/export.csv", &session)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let rows: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert!(rows[0].starts_with("rank,code,name_ja"));
+    assert_eq!(rows.len() as u64, total + 1);
+    assert!(
+        rows[1].starts_with(&format!(
+            "1,{},",
+            top["institution"]["code"].as_str().unwrap()
+        )),
+        "{}",
+        rows[1]
+    );
+    assert!(rows[1].contains(&format!(",{:.1},", f(&top["priority"]))));
     // An institution in another office is out of the Kanto supervisor's reach.
     let kinki_inst = items
         .iter()
