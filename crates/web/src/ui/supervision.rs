@@ -39,7 +39,8 @@ fn forbid_unless(allowed: bool) -> AppResult<()> {
     }
 }
 
-fn export_link(filter: &PriorityFilter) -> String {
+/// The filters as query parameters (for paging links and the export).
+fn filter_query(filter: &PriorityFilter) -> Vec<String> {
     let mut qs = Vec::new();
     if let Some(s) = filter.sector {
         qs.push(format!("sector={}", s.code()));
@@ -47,7 +48,7 @@ fn export_link(filter: &PriorityFilter) -> String {
     if let Some(b) = filter.bureau {
         qs.push(format!("bureau={}", b.code()));
     }
-    format!("/supervision/export.csv?{}", qs.join("&"))
+    qs
 }
 
 pub async fn list(
@@ -88,12 +89,7 @@ pub async fn list(
             let rows: Vec<_> = list.entries.iter().skip(offset).take(limit).collect();
             let link = |off: usize| {
                 let mut qs = vec![format!("offset={off}"), format!("limit={limit}")];
-                if let Some(s) = filter.sector {
-                    qs.push(format!("sector={}", s.code()));
-                }
-                if let Some(b) = filter.bureau {
-                    qs.push(format!("bureau={}", b.code()));
-                }
+                qs.extend(filter_query(&filter));
                 format!("/supervision?{}", qs.join("&"))
             };
             html! {
@@ -101,7 +97,7 @@ pub async fn list(
                 p.muted { (tf(l, "supervision.model", &[("name", list.model.name.get(l == Lang::Ja)), ("version", &list.model.version)])) }
                 p { a href="/reports" { (t(l, "supervision.comparisons")) } }
                 (filters)
-                p { a #export-csv href=(export_link(&filter)) download { (t(l, "supervision.export")) } }
+                p { a #export-csv href=(format!("/supervision/export.csv?{}", filter_query(&filter).join("&"))) download { (t(l, "supervision.export")) } }
                 @if rows.is_empty() {
                     p role="status" { (t(l, "supervision.empty")) }
                 } @else {

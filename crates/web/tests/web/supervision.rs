@@ -108,6 +108,15 @@ async fn priorities_profiles_and_benchmarks_agree_and_respect_jurisdiction() {
         )),
         "the page shows another priority"
     );
+    // The page's paging and export links keep its filters.
+    let filtered = app
+        .get_with_session("/supervision?sector=shinkin&limit=10", &session)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(filtered.contains("href=\"/supervision/export.csv?sector=shinkin\""));
+    assert!(filtered.contains("/supervision?offset=10&amp;limit=10&amp;sector=shinkin"));
     // The CSV export holds the same ranked list.
     let csv = app
         .get_with_session("/supervision/export.csv", &session)
