@@ -3,7 +3,7 @@
 //! [`MIN_PEER_GROUP`](crate::stats::MIN_PEER_GROUP).
 
 use crate::stats::{percentile_rank, Distribution};
-use crate::{Scored, OVERALL};
+use crate::Scored;
 use mamori_domain::institution::Institution;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -180,11 +180,6 @@ pub fn heatmap(
     }
 }
 
-/// The overall measure's name, for callers that label figures.
-pub fn is_overall(measure: &str) -> bool {
-    measure == OVERALL
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,7 +222,7 @@ mod tests {
         let key = |i: &Institution| Some(i.sector.code());
         let c = compare(
             &s,
-            OVERALL,
+            crate::OVERALL,
             &[Sector::Shinkin.code(), Sector::Shinkumi.code()],
             key,
         );
