@@ -790,3 +790,26 @@ fn scan_reports_matches_as_json_lines() {
     assert!(stderr(&o).contains("not a STIX bundle"), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The shipped demo bundle and log (library/demo): every planted line found, every
+/// look-alike line left alone.
+#[test]
+fn scan_finds_exactly_the_planted_lines_of_the_demo_log() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../library/demo/");
+    let o = mamori(&[
+        "scan",
+        "--indicators",
+        &format!("{root}indicators.stix.json"),
+        &format!("{root}sample.log"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<u64> = stdout(&o)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["line"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(lines, [1, 3, 4, 6, 8, 8, 9, 11, 11, 12, 13, 14]);
+}
