@@ -8,7 +8,7 @@ fn set() -> &'static mamori_scan::IndicatorSet {
     static SET: OnceLock<mamori_scan::IndicatorSet> = OnceLock::new();
     SET.get_or_init(|| {
         use mamori_scan::{Indicator, Kind};
-        let ind = |kind, value: &str| Indicator { id: "indicator--f".into(), kind, value: value.into() };
+        let ind = |kind, value: &str| Indicator { id: "indicator--f".into(), kind, value: value.into(), tlp: None };
         mamori_scan::IndicatorSet::new(vec![
             ind(Kind::Ipv4, "1.2.3.4"),
             ind(Kind::Cidr, "10.0.0.0/8"),

@@ -17,6 +17,7 @@ pub mod policy;
 pub mod registry;
 pub mod registry_csv;
 pub mod role;
+pub mod tlp;
 pub mod totp;
 pub mod validation;
 
@@ -24,3 +25,4 @@ pub use institution::{Contact, Institution, InstitutionFields, InstitutionInput,
 pub use policy::{InstitutionScope, Permission, Principal};
 pub use registry::{Bureau, IsacMembership, OrganisationKind, Prefecture, Sector, SizeTier};
 pub use role::Role;
+pub use tlp::Tlp;

@@ -268,12 +268,13 @@ fn scan(args: cli::ScanArgs) -> Result<std::process::ExitCode> {
                     } else {
                         writeln!(
                             out,
-                            "{{\"file\":{file_json},\"line\":{},\"value\":{},\"indicator\":{},\"type\":\"{}\",\"indicator_value\":{}}}",
+                            "{{\"file\":{file_json},\"line\":{},\"value\":{},\"indicator\":{},\"type\":\"{}\",\"indicator_value\":{},\"tlp\":{}}}",
                             m.line,
                             serde_json::to_string(&m.value)?,
                             serde_json::to_string(&ind.id)?,
                             ind.kind.code(),
-                            serde_json::to_string(&ind.value)?
+                            serde_json::to_string(&ind.value)?,
+                            ind.tlp.map_or("null".to_string(), |t| format!("\"{}\"", t.code()))
                         )?;
                     }
                 }

@@ -812,4 +812,12 @@ fn scan_finds_exactly_the_planted_lines_of_the_demo_log() {
         })
         .collect();
     assert_eq!(lines, [1, 3, 4, 6, 8, 8, 9, 11, 11, 12, 13, 14]);
+    // Every match carries its indicator's marking, so a member knows what it may share.
+    assert!(
+        stdout(&o)
+            .lines()
+            .all(|l| l.ends_with(",\"tlp\":\"green\"}")),
+        "{}",
+        stdout(&o)
+    );
 }

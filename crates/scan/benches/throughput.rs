@@ -76,6 +76,7 @@ fn indicators(n: usize, seed: u64) -> Vec<Indicator> {
                 id: format!("indicator--{i}"),
                 kind,
                 value,
+                tlp: None,
             }
         })
         .collect()

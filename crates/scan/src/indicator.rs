@@ -45,6 +45,9 @@ pub struct Indicator {
     pub kind: Kind,
     /// As written in the pattern.
     pub value: String,
+    /// The indicator's TLP marking (the most restrictive of its markings), when it has one:
+    /// what a member may do with a match, for example report it as a sighting.
+    pub tlp: Option<mamori_domain::Tlp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

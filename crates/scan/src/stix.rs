@@ -7,7 +7,8 @@
 //! `'SHA-256'`, and mamori's finance-specific `x-mamori-bank-account:value` and
 //! `x-mamori-crypto-address:value`. Patterns joining comparisons with `AND` or
 //! `FOLLOWEDBY` describe combinations a single log token cannot show; they are skipped and
-//! counted, never half-matched.
+//! counted, never half-matched. An indicator's TLP marking comes from its
+//! `object_marking_refs` (TLP 2.0 ids, and TLP 1.0 ids read as their 2.0 equivalents).
 
 use crate::indicator::{Indicator, Kind};
 use serde::Deserialize;
@@ -202,6 +203,13 @@ pub fn load(json: &[u8]) -> Result<Loaded, StixError> {
             });
         };
         let (comps, joins) = parse_pattern(&id, pattern)?;
+        let tlp = o
+            .get("object_marking_refs")
+            .and_then(|m| m.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m.as_str().and_then(mamori_domain::Tlp::from_stix_id))
+            .max();
         if joins.iter().any(|j| j != "OR") {
             loaded.skipped += 1;
             continue;
@@ -213,6 +221,7 @@ pub fn load(json: &[u8]) -> Result<Loaded, StixError> {
                     id: id.clone(),
                     kind,
                     value: c.value,
+                    tlp,
                 }),
                 _ => {
                     usable.clear();

@@ -7,7 +7,7 @@ use mamori_scan::{IndicatorSet, ScanOptions};
 use std::io::Write;
 
 const BUNDLE: &str = r#"{"type": "bundle", "id": "bundle--1", "objects": [
- {"type": "indicator", "id": "indicator--ip", "pattern_type": "stix", "pattern": "[ipv4-addr:value = '1.2.3.4']"},
+ {"type": "indicator", "id": "indicator--ip", "pattern_type": "stix", "pattern": "[ipv4-addr:value = '1.2.3.4']", "object_marking_refs": ["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da", "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"]},
  {"type": "indicator", "id": "indicator--net", "pattern_type": "stix", "pattern": "[ipv4-addr:value ISSUBSET '10.0.0.0/8']"},
  {"type": "indicator", "id": "indicator--v6", "pattern_type": "stix", "pattern": "[ipv6-addr:value = '2001:db8::1']"},
  {"type": "indicator", "id": "indicator--v6net", "pattern_type": "stix", "pattern": "[ipv6-addr:value = '2001:db8:bad::/48']"},
