@@ -8,7 +8,7 @@ use crate::AppState;
 use mamori_analytics::priority::{rank, Basis, PriorityEntry};
 use mamori_analytics::{scored_from, Response, RiskModel, RiskProfile, Scored};
 use mamori_domain::institution::Institution;
-use mamori_domain::policy::InstitutionScope;
+use mamori_domain::policy::{check_results, InstitutionScope, Principal};
 use mamori_domain::{Bureau, Sector};
 use mamori_store::campaigns::Campaign;
 use mamori_store::registry::InstitutionFilter;
@@ -356,6 +356,17 @@ async fn ranked_all(
         v.clone(),
     );
     Ok(v)
+}
+
+/// An institution whose results (scores, profile, benchmark) the caller may read; "not found"
+/// otherwise, as for its answers.
+pub async fn results_readable(state: &AppState, p: &Principal, id: i64) -> AppResult<Institution> {
+    let inst = state
+        .store
+        .get_institution(InstitutionScope::All, id)
+        .await?;
+    check_results(p, inst.policy_ref())?;
+    Ok(inst)
 }
 
 pub fn domain_title(l: Lang, f: &Framework, id: &str) -> String {

@@ -4,13 +4,13 @@
 use crate::api::institutions::code_param;
 use crate::context::{ApiQuery, Ctx, PathParam};
 use crate::error::{AppError, AppResult, Problem};
-use crate::supervision::{campaign_results, priorities, reason, PriorityFilter};
+use crate::supervision::{campaign_results, priorities, reason, results_readable, PriorityFilter};
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
 use mamori_analytics::benchmark::{benchmark, Benchmark};
 use mamori_analytics::risk::{RiskProfile, RiskRating};
-use mamori_domain::policy::{allows, check_results, survey_scope, Denied, Permission};
+use mamori_domain::policy::{allows, survey_scope, Permission};
 use mamori_domain::{Bureau, Sector, SizeTier};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -177,24 +177,6 @@ pub struct RiskProfileDocument {
     pub profile: Option<RiskProfile>,
 }
 
-/// The institution, if the caller may read its results (404 otherwise, as for answers).
-async fn readable(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-) -> AppResult<mamori_domain::institution::Institution> {
-    let p = ctx.principal()?;
-    let inst = state
-        .store
-        .get_institution(mamori_domain::policy::InstitutionScope::All, id)
-        .await?;
-    check_results(p, inst.policy_ref()).map_err(|d| match d {
-        Denied::NotFound => AppError::NotFound,
-        Denied::Forbidden => AppError::Forbidden,
-    })?;
-    Ok(inst)
-}
-
 #[utoipa::path(get, path = "/api/v1/institutions/{id}/risk-profile", tag = "supervision", params(("id" = i64, Path)),
     responses((status = 200, body = RiskProfileDocument, description = "Inherent risk by factor, maturity and gap by domain, priority score"),
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
@@ -207,7 +189,7 @@ pub async fn risk_profile(
     if !allows(p, Permission::ViewSupervision) {
         return Err(AppError::Forbidden);
     }
-    let inst = readable(&state, &ctx, id).await?;
+    let inst = results_readable(&state, ctx.principal()?, id).await?;
     let list = priorities(
         &state,
         mamori_domain::policy::InstitutionScope::Only(inst.id),
@@ -241,7 +223,7 @@ pub async fn benchmark_one(
     PathParam(id): PathParam<i64>,
     ApiQuery(q): ApiQuery<BenchmarkQuery>,
 ) -> AppResult<Json<Benchmark>> {
-    let inst = readable(&state, &ctx, id).await?;
+    let inst = results_readable(&state, ctx.principal()?, id).await?;
     let Some(campaign) = q.campaign else {
         return Err(AppError::Validation(vec![
             mamori_domain::validation::FieldError::new("campaign", "invalid.required"),

@@ -6,7 +6,7 @@ use crate::context::{ApiQuery, Ctx, PathParam};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf, Lang};
 use crate::supervision::{
-    campaign_results, domain_title, priorities, reason, series, PriorityFilter,
+    campaign_results, domain_title, priorities, reason, results_readable, series, PriorityFilter,
 };
 use crate::ui::layout::{page, Section};
 use crate::AppState;
@@ -15,9 +15,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use mamori_analytics::benchmark::benchmark;
 use mamori_analytics::trend::{institution_trend, Wave};
-use mamori_domain::policy::{
-    allows, check_results, survey_scope, Denied, InstitutionScope, Permission,
-};
+use mamori_domain::policy::{allows, survey_scope, InstitutionScope, Permission};
 use mamori_domain::{Bureau, Sector};
 use mamori_report::chart::Chart;
 use mamori_store::campaigns::AssignmentFilter;
@@ -154,14 +152,7 @@ pub async fn institution(
     let p = ctx.principal()?;
     forbid_unless(allows(p, Permission::ViewSupervision))?;
     let l = ctx.lang;
-    let inst = state
-        .store
-        .get_institution(InstitutionScope::All, id)
-        .await?;
-    check_results(p, inst.policy_ref()).map_err(|d| match d {
-        Denied::NotFound => AppError::NotFound,
-        Denied::Forbidden => AppError::Forbidden,
-    })?;
+    let inst = results_readable(&state, p, id).await?;
     let name = if l == Lang::Ja {
         &inst.name_ja
     } else {
