@@ -8,6 +8,7 @@
 //! - [`role`]: the roles an account can hold.
 //! - [`policy`]: the tenant policy. Every read and write of tenant data asks it first.
 //! - [`audit`]: the hash chain that makes the audit trail tamper-evident.
+//! - [`sharing`]: mutual aid's vocabulary (severity, audience, the trial policy).
 //! - [`totp`]: RFC 6238 one-time codes for the optional second factor.
 //! - [`validation`]: field-level validation errors shared by the CLI, the API and the UI.
 
@@ -17,6 +18,7 @@ pub mod policy;
 pub mod registry;
 pub mod registry_csv;
 pub mod role;
+pub mod sharing;
 pub mod tlp;
 pub mod totp;
 pub mod validation;

@@ -33,6 +33,7 @@ macro_rules! vocabulary {
         }
     };
 }
+pub(crate) use vocabulary;
 
 vocabulary! {
     /// Business types of supervised institutions (業態).

@@ -20,6 +20,46 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub const ALL: [Kind; 11] = [
+        Kind::Ipv4,
+        Kind::Ipv6,
+        Kind::Cidr,
+        Kind::Domain,
+        Kind::Url,
+        Kind::Email,
+        Kind::Md5,
+        Kind::Sha1,
+        Kind::Sha256,
+        Kind::BankAccount,
+        Kind::CryptoAddress,
+    ];
+
+    pub fn from_code(code: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// The STIX pattern that stands for `value` of this kind: what mamori writes, and what
+    /// [`crate::stix::load`] reads back.
+    pub fn stix_pattern(self, value: &str) -> String {
+        let quoted = value.replace('\\', "\\\\").replace('\'', "\\'");
+        let path = match self {
+            Kind::Ipv4 => "ipv4-addr:value",
+            Kind::Ipv6 => "ipv6-addr:value",
+            Kind::Cidr if value.contains(':') => "ipv6-addr:value",
+            Kind::Cidr => "ipv4-addr:value",
+            Kind::Domain => "domain-name:value",
+            Kind::Url => "url:value",
+            Kind::Email => "email-addr:value",
+            Kind::Md5 => "file:hashes.MD5",
+            Kind::Sha1 => "file:hashes.'SHA-1'",
+            Kind::Sha256 => "file:hashes.'SHA-256'",
+            Kind::BankAccount => "x-mamori-bank-account:value",
+            Kind::CryptoAddress => "x-mamori-crypto-address:value",
+        };
+        let op = if self == Kind::Cidr { "ISSUBSET" } else { "=" };
+        format!("[{path} {op} '{quoted}']")
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Kind::Ipv4 => "ipv4",
@@ -107,6 +147,31 @@ pub fn normalize_url(u: &[u8]) -> Vec<u8> {
         out.extend_from_slice(rest);
     }
     out
+}
+
+/// Checks one value as the scanner would read it, and gives it in the form it is compared
+/// in (lower-case hosts, hashes and addresses, trimmed): the one rule of what a valid
+/// indicator is, for the scanner and for what members post.
+pub fn check(kind: Kind, value: &str) -> Result<String, InvalidIndicator> {
+    let v = value.trim();
+    if v.is_empty() || v.len() > 2048 || v.chars().any(char::is_whitespace) {
+        return Err(InvalidIndicator {
+            value: value.to_string(),
+            reason: "empty, too long or with spaces",
+        });
+    }
+    IndicatorSet::new(vec![Indicator {
+        id: String::new(),
+        kind,
+        value: v.to_string(),
+        tlp: None,
+    }])?;
+    Ok(match kind {
+        Kind::Url => String::from_utf8_lossy(&normalize_url(v.as_bytes())).into_owned(),
+        Kind::BankAccount | Kind::CryptoAddress => v.to_string(),
+        Kind::Domain => v.trim_end_matches('.').to_ascii_lowercase(),
+        _ => v.to_ascii_lowercase(),
+    })
 }
 
 fn is_hex(s: &[u8]) -> bool {

@@ -170,6 +170,58 @@ fn kind_of(path: &str, value: &str) -> Option<Kind> {
     })
 }
 
+/// The indicators one STIX object stands for: `None` when it is not an indicator or its
+/// pattern is not one this scanner matches token by token (not `stix`, joined by `AND` or
+/// `FOLLOWEDBY`, or on another object path); an error when the pattern is malformed.
+pub fn indicators_of(o: &serde_json::Value) -> Result<Option<Vec<Indicator>>, StixError> {
+    if o.get("type").and_then(|t| t.as_str()) != Some("indicator") {
+        return Ok(None);
+    }
+    let id = o
+        .get("id")
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_string();
+    if o.get("pattern_type")
+        .and_then(|v| v.as_str())
+        .unwrap_or("stix")
+        != "stix"
+    {
+        return Ok(None);
+    }
+    let Some(pattern) = o.get("pattern").and_then(|v| v.as_str()) else {
+        return Err(StixError::Pattern {
+            id,
+            at: 0,
+            reason: "no pattern",
+        });
+    };
+    let (comps, joins) = parse_pattern(&id, pattern)?;
+    if joins.iter().any(|j| j != "OR") {
+        return Ok(None);
+    }
+    let tlp = o
+        .get("object_marking_refs")
+        .and_then(|m| m.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.as_str().and_then(mamori_domain::Tlp::from_stix_id))
+        .max();
+    let mut usable = Vec::new();
+    for c in comps {
+        match (kind_of(&c.path, &c.value), c.operator.as_str()) {
+            (Some(kind), "=" | "ISSUBSET") => usable.push(Indicator {
+                id: id.clone(),
+                kind,
+                value: c.value,
+                tlp,
+            }),
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(usable))
+}
+
 /// Reads a bundle.
 pub fn load(json: &[u8]) -> Result<Loaded, StixError> {
     let bundle: Bundle =
@@ -179,60 +231,12 @@ pub fn load(json: &[u8]) -> Result<Loaded, StixError> {
     }
     let mut loaded = Loaded::default();
     for o in &bundle.objects {
-        if o.get("type").and_then(|t| t.as_str()) != Some("indicator") {
-            continue;
-        }
-        let id = o
-            .get("id")
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-            .to_string();
-        if o.get("pattern_type")
-            .and_then(|v| v.as_str())
-            .unwrap_or("stix")
-            != "stix"
-        {
-            loaded.skipped += 1;
-            continue;
-        }
-        let Some(pattern) = o.get("pattern").and_then(|v| v.as_str()) else {
-            return Err(StixError::Pattern {
-                id,
-                at: 0,
-                reason: "no pattern",
-            });
-        };
-        let (comps, joins) = parse_pattern(&id, pattern)?;
-        let tlp = o
-            .get("object_marking_refs")
-            .and_then(|m| m.as_array())
-            .into_iter()
-            .flatten()
-            .filter_map(|m| m.as_str().and_then(mamori_domain::Tlp::from_stix_id))
-            .max();
-        if joins.iter().any(|j| j != "OR") {
-            loaded.skipped += 1;
-            continue;
-        }
-        let mut usable = Vec::new();
-        for c in comps {
-            match (kind_of(&c.path, &c.value), c.operator.as_str()) {
-                (Some(kind), "=" | "ISSUBSET") => usable.push(Indicator {
-                    id: id.clone(),
-                    kind,
-                    value: c.value,
-                    tlp,
-                }),
-                _ => {
-                    usable.clear();
-                    break;
-                }
+        match indicators_of(o)? {
+            Some(found) => loaded.indicators.extend(found),
+            None if o.get("type").and_then(|t| t.as_str()) == Some("indicator") => {
+                loaded.skipped += 1
             }
-        }
-        if usable.is_empty() {
-            loaded.skipped += 1;
-        } else {
-            loaded.indicators.extend(usable);
+            None => {}
         }
     }
     Ok(loaded)

@@ -8,7 +8,7 @@ use argon2::password_hash::{
 use argon2::Argon2;
 use chrono::{DateTime, Duration, Utc};
 use mamori_domain::validation::FieldError;
-use mamori_domain::{Bureau, OrganisationKind, Principal, Role};
+use mamori_domain::{Bureau, IsacMembership, OrganisationKind, Principal, Role};
 use serde::Serialize;
 use serde_json::json;
 use std::sync::LazyLock;
@@ -178,6 +178,7 @@ struct PrincipalRow {
     bureau: Option<String>,
     require_totp: bool,
     has_totp: bool,
+    isac_membership: String,
 }
 
 impl TryFrom<PrincipalRow> for Principal {
@@ -191,12 +192,15 @@ impl TryFrom<PrincipalRow> for Principal {
             organisation_id: r.organisation_id,
             organisation_bureau: r.bureau.as_deref().and_then(Bureau::from_code),
             must_enrol_totp: r.require_totp && !r.has_totp,
+            isac_membership: IsacMembership::from_code(&r.isac_membership).ok_or_else(|| {
+                StoreError::Corrupt(format!("isac_membership = {}", r.isac_membership))
+            })?,
         })
     }
 }
 
 pub(crate) const PRINCIPAL_SELECT: &str = "SELECT a.id, a.username, a.role, a.organisation_id, o.bureau, o.require_totp, \
-    (a.totp_secret IS NOT NULL) AS has_totp FROM accounts a JOIN organisations o ON o.id = a.organisation_id";
+    (a.totp_secret IS NOT NULL) AS has_totp, o.isac_membership FROM accounts a JOIN organisations o ON o.id = a.organisation_id";
 
 impl Tx {
     /// Inserts an account whose password is already hashed (the demo hashes in bulk).

@@ -20,9 +20,11 @@ pub mod backup;
 pub mod campaigns;
 pub mod frameworks;
 mod migrate;
+pub mod outreach;
 pub mod registry;
 pub mod results;
 pub mod sessions;
+pub mod sharing;
 mod sql;
 pub mod testing;
 

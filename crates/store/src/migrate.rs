@@ -34,6 +34,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_evidence.sql"),
         postgres: include_str!("../migrations/postgres/0004_evidence.sql"),
     },
+    Migration {
+        version: 5,
+        name: "sharing",
+        sqlite: include_str!("../migrations/sqlite/0005_sharing.sql"),
+        postgres: include_str!("../migrations/postgres/0005_sharing.sql"),
+    },
 ];
 
 impl Store {

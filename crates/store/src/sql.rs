@@ -1,7 +1,8 @@
 //! A small builder for queries whose shape depends on filters, and keyset pagination.
 
 use crate::Backend;
-use mamori_domain::policy::{AuditScope, InstitutionScope};
+use mamori_domain::policy::{AuditScope, InstitutionScope, SharingScope};
+use mamori_domain::Tlp;
 use serde::Serialize;
 
 #[derive(Debug, Clone)]
@@ -12,6 +13,7 @@ pub(crate) enum Arg {
     OptText(Option<String>),
     Bool(bool),
     Time(chrono::DateTime<chrono::Utc>),
+    OptTime(Option<chrono::DateTime<chrono::Utc>>),
     Date(chrono::NaiveDate),
 }
 
@@ -104,6 +106,55 @@ impl Sql {
         }
     }
 
+    /// `AND <shared object is readable>`: the single translation of
+    /// `mamori_domain::policy::SharingScope::can_read` into SQL (`so` is the
+    /// `shared_objects` row). The conformance suite checks that both say the same.
+    pub fn sharing_scope(&mut self, scope: SharingScope, so: &str) -> &mut Self {
+        let org = scope.organisation_id;
+        let acct = scope.account_id;
+        let reaches = |t: Tlp| scope.community.is_some_and(|c| t <= c);
+        self.push(&format!(" AND ({so}.author_account = "))
+            .arg(Arg::I64(acct))
+            .push(&format!(
+                " OR {so}.tlp = 'clear' OR ({so}.tlp <> 'red' AND {so}.author_org = "
+            ))
+            .arg(Arg::I64(org))
+            .push(")");
+        if scope.staff || reaches(Tlp::Green) {
+            self.push(&format!(" OR {so}.tlp = 'green'"));
+        }
+        if scope.staff {
+            self.push(&format!(" OR {so}.tlp = 'amber'"));
+        }
+        for t in [Tlp::Amber, Tlp::AmberStrict] {
+            if reaches(t) {
+                self.push(&format!(
+                    " OR ({so}.tlp = '{}' AND {so}.audience = 'community')",
+                    t.code()
+                ));
+            }
+        }
+        self.push(&format!(
+            " OR ({so}.tlp IN ('amber', 'amber_strict') AND {so}.audience = 'listed' AND EXISTS \
+             (SELECT 1 FROM shared_recipients r WHERE r.object_id = {so}.id AND r.organisation_id = "
+        ))
+        .arg(Arg::I64(org))
+        .push(&format!(
+            ")) OR ({so}.tlp = 'red' AND EXISTS (SELECT 1 FROM shared_recipients r WHERE r.object_id = {so}.id AND r.account_id = "
+        ))
+        .arg(Arg::I64(acct))
+        .push(")))");
+        if !scope.staff {
+            self.push(&format!(" AND (NOT {so}.revoked OR {so}.author_org = "))
+                .arg(Arg::I64(org))
+                .push(")");
+        }
+        if scope.feed {
+            self.push(&format!(" AND {so}.tlp IN ('clear', 'green', 'amber')"));
+        }
+        self
+    }
+
     /// `AND column LIKE 'prefix%'`, the prefix taken literally (SQLite compares ASCII case-insensitively; use it on lowercase codes).
     pub fn starts_with(&mut self, column: &str, prefix: &str) -> &mut Self {
         self.args
@@ -146,6 +197,7 @@ macro_rules! bind_args {
                 $crate::sql::Arg::OptText(s) => q.bind(s.clone()),
                 $crate::sql::Arg::Bool(b) => q.bind(*b),
                 $crate::sql::Arg::Time(t) => q.bind(*t),
+                $crate::sql::Arg::OptTime(t) => q.bind(*t),
                 $crate::sql::Arg::Date(d) => q.bind(*d),
             };
         }

@@ -10,7 +10,7 @@ use mamori_store::audit::AuditFilter;
 use mamori_store::registry::{InstitutionFilter, InstitutionSort};
 use mamori_store::testing::TestDatabase;
 use mamori_store::{Actor, PageRequest, Store, StoreError};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Runs `body` against every configured backend.
 macro_rules! conformance {
@@ -1154,4 +1154,462 @@ conformance!(analytics_read_accepted_answers_only, |store, label| {
         .await
         .unwrap()
         .is_empty());
+});
+
+fn shared(
+    stix_id: &str,
+    version: &str,
+    tlp: mamori_domain::Tlp,
+    audience: mamori_domain::sharing::Audience,
+) -> mamori_store::sharing::NewShared {
+    mamori_store::sharing::NewShared {
+        stix_id: stix_id.into(),
+        stix_type: "indicator".into(),
+        version: version.into(),
+        tlp,
+        audience,
+        anonymous: false,
+        revoked: false,
+        kind: Some("ipv4".into()),
+        value: Some("192.0.2.1".into()),
+        title: format!("{stix_id} {version}"),
+        severity: None,
+        confidence: Some(50),
+        valid_from: None,
+        valid_until: None,
+        body: serde_json::json!({"type": "indicator", "id": stix_id}),
+        recipient_organisations: vec![],
+        recipient_accounts: vec![],
+    }
+}
+
+conformance!(
+    sharing_scope_in_sql_says_what_the_policy_says,
+    |store, label| {
+        use mamori_domain::policy::SharingScope;
+        use mamori_domain::sharing::{check_addressing, Audience};
+        use mamori_domain::Tlp;
+        use mamori_store::sharing::{Publisher, SharedFilter};
+        let (a, b) = seed_small(&store).await;
+        let c = store
+            .create_institution(
+                &actor(),
+                &inst("SK-2", "Gamma Shinkin", Sector::Shinkin, Prefecture::Aichi),
+            )
+            .await
+            .unwrap()
+            .id;
+        let mut accounts = HashMap::new();
+        for (org, code) in [(a, "RB-1"), (b, "SK-1"), (c, "SK-2")] {
+            let acc = store
+                .create_account(
+                    &actor(),
+                    &NewAccount {
+                        username: format!("user-{}", code.to_lowercase()),
+                        display_name: code.into(),
+                        organisation_code: code.into(),
+                        role: Role::InstitutionMember,
+                        password: "correct horse battery staple".into(),
+                    },
+                )
+                .await
+                .unwrap();
+            accounts.insert(org, acc.id);
+        }
+        // Every addressing the policy allows, from two authors, live and revoked.
+        let mut n = 0;
+        for author in [a, b] {
+            let publisher = Publisher {
+                organisation_id: author,
+                account_id: Some(accounts[&author]),
+                curator: false,
+            };
+            let mut batch = Vec::new();
+            for tlp in Tlp::ALL {
+                for audience in [Audience::Community, Audience::Listed] {
+                    for listed in [a, c] {
+                        for revoked in [false, true] {
+                            let (orgs, people) = match (tlp, audience) {
+                                (_, Audience::Community) => (vec![], vec![]),
+                                (Tlp::Red, _) => (vec![], vec![accounts[&listed]]),
+                                _ => (vec![listed], vec![]),
+                            };
+                            if check_addressing(tlp, audience, orgs.len(), people.len()).is_err() {
+                                continue;
+                            }
+                            n += 1;
+                            let mut o = shared(
+                                &format!("indicator--{n:08}"),
+                                "2026-01-01T00:00:00.000Z",
+                                tlp,
+                                audience,
+                            );
+                            o.revoked = revoked;
+                            o.recipient_organisations = orgs;
+                            o.recipient_accounts = people;
+                            batch.push(o);
+                        }
+                    }
+                }
+            }
+            store.publish(&actor(), publisher, &batch).await.unwrap();
+        }
+        let all = SharingScope {
+            organisation_id: 0,
+            account_id: 0,
+            community: Some(Tlp::AmberStrict),
+            staff: true,
+            feed: false,
+        };
+        // The staff scope plus the authors' own views give every object with its recipients.
+        let mut objects = HashMap::new();
+        for scope in [
+            all,
+            SharingScope {
+                organisation_id: a,
+                account_id: accounts[&a],
+                ..all
+            },
+            SharingScope {
+                organisation_id: b,
+                account_id: accounts[&b],
+                ..all
+            },
+            SharingScope {
+                organisation_id: c,
+                account_id: accounts[&c],
+                ..all
+            },
+        ] {
+            let page = store
+                .list_shared(
+                    scope,
+                    &SharedFilter::default(),
+                    &PageRequest {
+                        limit: 500,
+                        cursor: None,
+                    },
+                )
+                .await
+                .unwrap();
+            for o in page.items {
+                let r = store.recipients(o.id).await.unwrap();
+                objects.insert(o.stix_id.clone(), o.policy_ref(&r));
+            }
+        }
+        assert_eq!(
+            objects.len(),
+            n,
+            "{label}: every object is visible to someone"
+        );
+        let mut checked = 0;
+        for org in [a, b, c] {
+            for community in [
+                None,
+                Some(Tlp::Clear),
+                Some(Tlp::Green),
+                Some(Tlp::Amber),
+                Some(Tlp::AmberStrict),
+            ] {
+                for staff in [false, true] {
+                    for feed in [false, true] {
+                        let scope = SharingScope {
+                            organisation_id: org,
+                            account_id: accounts[&org],
+                            community,
+                            staff,
+                            feed,
+                        };
+                        let page = store
+                            .list_shared(
+                                scope,
+                                &SharedFilter::default(),
+                                &PageRequest {
+                                    limit: 500,
+                                    cursor: None,
+                                },
+                            )
+                            .await
+                            .unwrap();
+                        let got: HashSet<String> =
+                            page.items.into_iter().map(|o| o.stix_id).collect();
+                        let want: HashSet<String> = objects
+                            .iter()
+                            .filter(|(_, r)| scope.can_read(r))
+                            .map(|(id, _)| id.clone())
+                            .collect();
+                        assert_eq!(got, want, "{label}: {scope:?}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 60);
+    }
+);
+
+conformance!(
+    shared_objects_have_versions_sightings_and_pages,
+    |store, label| {
+        use mamori_domain::policy::SharingScope;
+        use mamori_domain::sharing::{Audience, TrialPolicy};
+        use mamori_domain::Tlp;
+        use mamori_store::sharing::{NewSighting, Published, Publisher, SharedFilter, TaxiiFilter};
+        let (a, b) = seed_small(&store).await;
+        let pa = Publisher {
+            organisation_id: a,
+            account_id: None,
+            curator: false,
+        };
+        let pb = Publisher {
+            organisation_id: b,
+            account_id: None,
+            curator: false,
+        };
+        let first = shared(
+            "indicator--1",
+            "2026-01-01T00:00:00.000Z",
+            Tlp::Green,
+            Audience::Community,
+        );
+        assert_eq!(
+            store.publish(&actor(), pa, &[first.clone()]).await.unwrap(),
+            [Published::Stored]
+        );
+        assert_eq!(
+            store.publish(&actor(), pa, &[first.clone()]).await.unwrap(),
+            [Published::AlreadyStored]
+        );
+        let mut second = first.clone();
+        second.version = "2026-02-01T00:00:00.000Z".into();
+        second.confidence = Some(90);
+        assert_eq!(
+            store
+                .publish(&actor(), pb, &[second.clone()])
+                .await
+                .unwrap(),
+            [Published::NotYours],
+            "{label}"
+        );
+        assert_eq!(
+            store
+                .publish(&actor(), pa, &[second.clone()])
+                .await
+                .unwrap(),
+            [Published::Stored]
+        );
+        let scope = SharingScope {
+            organisation_id: b,
+            account_id: 0,
+            community: Some(Tlp::Green),
+            staff: false,
+            feed: true,
+        };
+        let latest = store.shared_object(scope, "indicator--1").await.unwrap();
+        assert_eq!(latest.confidence, Some(90));
+        assert_eq!(
+            store
+                .shared_versions(scope, "indicator--1")
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        let outsider = SharingScope {
+            community: None,
+            ..scope
+        };
+        assert!(matches!(
+            store.shared_object(outsider, "indicator--1").await,
+            Err(StoreError::NotFound)
+        ));
+
+        // Many objects, paged for TAXII by id, and for the UI newest first.
+        let batch: Vec<_> = (0..25)
+            .map(|i| {
+                shared(
+                    &format!("indicator--x{i:03}"),
+                    "2026-01-01T00:00:00.000Z",
+                    Tlp::Clear,
+                    Audience::Community,
+                )
+            })
+            .collect();
+        store.publish(&actor(), pa, &batch).await.unwrap();
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let mut page = store
+                .taxii_objects(
+                    scope,
+                    &TaxiiFilter {
+                        after_id: after,
+                        limit: 10,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            let more = page.len() > 10;
+            page.truncate(10);
+            after = page.last().map(|o| o.id);
+            seen.extend(page.into_iter().map(|o| o.stix_id));
+            if !more {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 26, "{label}");
+        assert_eq!(seen[0], "indicator--1");
+        let all_versions = store
+            .taxii_objects(
+                scope,
+                &TaxiiFilter {
+                    ids: vec!["indicator--1".into()],
+                    versions: Some(vec![]),
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(all_versions.len(), 2);
+        let first_only = store
+            .taxii_objects(
+                scope,
+                &TaxiiFilter {
+                    ids: vec!["indicator--1".into()],
+                    versions: Some(vec!["first".into()]),
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(first_only[0].confidence, Some(50));
+        let searched = store
+            .list_shared(
+                scope,
+                &SharedFilter {
+                    q: Some("X01".into()),
+                    ..Default::default()
+                },
+                &PageRequest {
+                    limit: 5,
+                    cursor: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            searched.total, 10,
+            "{label}: x010..x019 by title, case-insensitively"
+        );
+        let p1 = store
+            .list_shared(
+                scope,
+                &SharedFilter::default(),
+                &PageRequest {
+                    limit: 20,
+                    cursor: None,
+                },
+            )
+            .await
+            .unwrap();
+        let p2 = store
+            .list_shared(
+                scope,
+                &SharedFilter::default(),
+                &PageRequest {
+                    limit: 20,
+                    cursor: p1.next.clone(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!((p1.items.len(), p2.items.len(), p1.total), (20, 6, 26));
+
+        // Sightings: counted per organisation, false positives apart.
+        for (i, (org, fp)) in [(a, false), (b, false), (b, false), (b, true)]
+            .into_iter()
+            .enumerate()
+        {
+            let now = Utc::now();
+            store
+                .add_sighting(
+                    &actor(),
+                    org,
+                    None,
+                    &NewSighting {
+                        stix_id: format!("sighting--{i}"),
+                        indicator_stix_id: "indicator--1".into(),
+                        count: 3,
+                        first_seen: now,
+                        last_seen: now,
+                        false_positive: fp,
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        let counts = store
+            .sighting_counts(&["indicator--1".into(), "indicator--x001".into()])
+            .await
+            .unwrap();
+        assert_eq!(counts.get("indicator--1"), Some(&2), "{label}");
+        assert_eq!(counts.get("indicator--x001"), None);
+        assert_eq!(store.sightings_of("indicator--1").await.unwrap().len(), 4);
+
+        assert_eq!(store.trial_policy().await.unwrap(), TrialPolicy::default());
+        let open = TrialPolicy {
+            max_tlp: Tlp::Amber,
+            may_post: false,
+            may_use_taxii: true,
+        };
+        store.set_trial_policy(&actor(), a, &open).await.unwrap();
+        assert_eq!(store.trial_policy().await.unwrap(), open, "{label}");
+    }
+);
+
+conformance!(outreach_attendance_is_counted_per_window, |store, label| {
+    use mamori_domain::sharing::{EventAudience, EventKind, Organiser};
+    use mamori_store::outreach::NewEvent;
+    let (a, b) = seed_small(&store).await;
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let ev = |d: &str| NewEvent {
+        kind: EventKind::Seminar,
+        organiser: Organiser::Bureau,
+        audience: EventAudience::Executives,
+        bureau: Bureau::Kinki,
+        held_on: day(d),
+        title_ja: "経営層向けセミナー".into(),
+        title_en: "Seminar for executives".into(),
+    };
+    store
+        .record_event(&actor(), &ev("2025-06-01"), &[a, b, b])
+        .await
+        .unwrap();
+    store
+        .record_event(&actor(), &ev("2026-06-01"), &[b])
+        .await
+        .unwrap();
+    let events = store
+        .outreach_events(day("2025-04-01"), day("2026-04-01"))
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1, "{label}");
+    assert_eq!(events[0].attendees, 2);
+    assert_eq!(
+        store
+            .attending_institutions(day("2025-04-01"), day("2026-04-01"))
+            .await
+            .unwrap(),
+        [a, b]
+    );
+    assert_eq!(
+        store
+            .attending_institutions(day("2026-04-01"), day("2027-04-01"))
+            .await
+            .unwrap(),
+        [b]
+    );
 });
