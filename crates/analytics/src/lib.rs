@@ -8,6 +8,7 @@
 
 pub mod benchmark;
 pub mod feedback;
+pub mod outreach;
 pub mod priority;
 pub mod report;
 pub mod risk;

@@ -193,6 +193,10 @@ pub enum Permission {
     /// Generate the sector report. It holds only aggregates that obey the anonymity rule
     /// (no group of fewer than five), so every supervisor may produce it.
     SectorReports,
+    /// See outreach events and participation rates (aggregates by sector and region).
+    ViewOutreach,
+    /// Record seminars and workshops with their attendance: their organisers.
+    ManageOutreach,
 }
 
 pub fn allows(p: &Principal, permission: Permission) -> bool {
@@ -209,6 +213,9 @@ pub fn allows(p: &Principal, permission: Permission) -> bool {
         Permission::ReviewSurveys => matches!(p.role, FsaSupervisor | BureauSupervisor),
         Permission::ViewSupervision | Permission::SectorReports => {
             matches!(p.role, FsaSupervisor | BureauSupervisor)
+        }
+        Permission::ViewOutreach | Permission::ManageOutreach => {
+            matches!(p.role, FsaSupervisor | BureauSupervisor | IsacAnalyst)
         }
     }
 }

@@ -310,12 +310,14 @@ impl Tx {
 impl Store {
     /// Publishes objects (new ones or new versions) in one transaction with one audit record.
     /// A version already stored is left alone; an object first published by another
-    /// organisation may get new versions only from a curator.
+    /// organisation may get new versions only from a curator. With `atomic`, one such object
+    /// makes the whole publication change nothing (the outcome still names it).
     pub async fn publish(
         &self,
         actor: &Actor,
         publisher: Publisher,
         objects: &[NewShared],
+        atomic: bool,
     ) -> Result<Vec<Published>> {
         let now = Utc::now();
         let mut tx = self.begin().await?;
@@ -369,6 +371,10 @@ impl Store {
                     addressed.push(o);
                 }
             }
+        }
+        if atomic && outcome.contains(&Published::NotYours) {
+            tx.rollback().await?;
+            return Ok(outcome);
         }
         tx.insert_shared_rows(publisher, &plain, now).await?;
         for o in &addressed {
@@ -799,5 +805,28 @@ impl From<SightingRow> for Sighting {
             false_positive: r.false_positive,
             created_at: r.created_at,
         }
+    }
+}
+
+impl Store {
+    /// An organisation's code, to name recipients back to the author.
+    pub async fn organisation_code(&self, id: i64) -> Result<String> {
+        let code: Option<String> = read!(self, |c| sqlx::query_scalar(
+            "SELECT code FROM organisations WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(c)
+        .await)?;
+        code.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn username_of(&self, account_id: i64) -> Result<String> {
+        let name: Option<String> = read!(self, |c| sqlx::query_scalar(
+            "SELECT username FROM accounts WHERE id = $1"
+        )
+        .bind(account_id)
+        .fetch_optional(c)
+        .await)?;
+        name.ok_or(StoreError::NotFound)
     }
 }

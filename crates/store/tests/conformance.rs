@@ -1252,7 +1252,10 @@ conformance!(
                     }
                 }
             }
-            store.publish(&actor(), publisher, &batch).await.unwrap();
+            store
+                .publish(&actor(), publisher, &batch, true)
+                .await
+                .unwrap();
         }
         let all = SharingScope {
             organisation_id: 0,
@@ -1373,11 +1376,17 @@ conformance!(
             Audience::Community,
         );
         assert_eq!(
-            store.publish(&actor(), pa, &[first.clone()]).await.unwrap(),
+            store
+                .publish(&actor(), pa, std::slice::from_ref(&first), true)
+                .await
+                .unwrap(),
             [Published::Stored]
         );
         assert_eq!(
-            store.publish(&actor(), pa, &[first.clone()]).await.unwrap(),
+            store
+                .publish(&actor(), pa, std::slice::from_ref(&first), true)
+                .await
+                .unwrap(),
             [Published::AlreadyStored]
         );
         let mut second = first.clone();
@@ -1385,7 +1394,7 @@ conformance!(
         second.confidence = Some(90);
         assert_eq!(
             store
-                .publish(&actor(), pb, &[second.clone()])
+                .publish(&actor(), pb, std::slice::from_ref(&second), true)
                 .await
                 .unwrap(),
             [Published::NotYours],
@@ -1393,7 +1402,7 @@ conformance!(
         );
         assert_eq!(
             store
-                .publish(&actor(), pa, &[second.clone()])
+                .publish(&actor(), pa, std::slice::from_ref(&second), true)
                 .await
                 .unwrap(),
             [Published::Stored]
@@ -1435,7 +1444,7 @@ conformance!(
                 )
             })
             .collect();
-        store.publish(&actor(), pa, &batch).await.unwrap();
+        store.publish(&actor(), pa, &batch, true).await.unwrap();
         let mut seen = Vec::new();
         let mut after = None;
         loop {

@@ -80,7 +80,11 @@ pub fn set_cookie(res: &mut Response, secure: bool, name: &str, value: &str, max
 }
 
 fn is_api(path: &str) -> bool {
-    path.starts_with("/api/")
+    path.starts_with("/api/") || is_taxii(path)
+}
+
+fn is_taxii(path: &str) -> bool {
+    path.starts_with("/taxii2/")
 }
 
 /// Paths an account that must enrol a second factor may still reach.
@@ -223,7 +227,7 @@ async fn establish(
         return Ok((principal, session_token, body));
     }
 
-    let limit = if path.ends_with("/import") {
+    let limit = if path.ends_with("/import") || is_taxii(path) {
         MAX_IMPORT_BODY
     } else {
         MAX_BODY
@@ -305,6 +309,9 @@ fn render_error(
     csrf: &str,
     uri: &str,
 ) -> Response {
+    if is_taxii(uri) {
+        return err.taxii_response(lang);
+    }
     if api {
         return err.problem_response(lang);
     }

@@ -214,6 +214,23 @@ impl AppError {
         }
     }
 
+    /// A TAXII 2.1 error message, for requests under `/taxii2/`.
+    pub fn taxii_response(&self, lang: Lang) -> Response {
+        let status = self.status();
+        let body = serde_json::json!({
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "description": self.detail(lang),
+            "error_code": self.code(),
+            "http_status": status.as_u16().to_string(),
+        });
+        let mut res = (status, serde_json::to_vec(&body).unwrap_or_default()).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/taxii+json;version=2.1"),
+        );
+        res
+    }
+
     pub fn problem_response(&self, lang: Lang) -> Response {
         let body = serde_json::to_vec(&self.problem(lang)).unwrap_or_default();
         let mut res = (self.status(), body).into_response();

@@ -81,7 +81,19 @@ route_table! {
     get "/supervision/institutions/{id}" => ui::supervision::institution;
     get "/outsourcing" => ui::soon::outsourcing;
     get "/exercises" => ui::soon::exercises;
-    get "/mutual-aid" => ui::soon::mutual_aid;
+    get "/mutual-aid" => ui::sharing::list;
+    get "/mutual-aid/export.stix.json" => ui::sharing::export;
+    get "/mutual-aid/new" => ui::sharing::new_page;
+    post "/mutual-aid/indicators" => ui::sharing::post_indicator;
+    post "/mutual-aid/advisories" => ui::sharing::post_advisory;
+    post "/mutual-aid/import" => ui::sharing::import;
+    get "/mutual-aid/objects/{stix_id}" => ui::sharing::detail;
+    post "/mutual-aid/objects/{stix_id}/sightings" => ui::sharing::post_sighting;
+    post "/mutual-aid/objects/{stix_id}/revoke" => ui::sharing::revoke;
+    get "/mutual-aid/policy" => ui::sharing::policy_page;
+    post "/mutual-aid/policy" => ui::sharing::policy_submit;
+    get "/outreach" => ui::outreach::show;
+    post "/outreach/events" => ui::outreach::record_event;
     get "/reports" => ui::reports::index;
     get "/reports/campaigns/{id}/sector/{format}" => ui::reports::sector;
     get "/reports/feedback/{id}" => ui::reports::feedback_page;
@@ -124,4 +136,29 @@ route_table! {
     get "/api/v1/supervision/priorities" => api::supervision::list;
     get "/api/v1/institutions/{id}/risk-profile" => api::supervision::risk_profile;
     get "/api/v1/institutions/{id}/benchmark" => api::supervision::benchmark_one;
+    get "/api/v1/sharing/objects" => api::sharing::list;
+    get "/api/v1/sharing/objects/{stix_id}" => api::sharing::get_one;
+    post "/api/v1/sharing/objects/{stix_id}/revoke" => api::sharing::revoke;
+    post "/api/v1/sharing/objects/{stix_id}/sightings" => api::sharing::post_sighting;
+    post "/api/v1/sharing/indicators" => api::sharing::post_indicator;
+    post "/api/v1/sharing/advisories" => api::sharing::post_advisory;
+    post "/api/v1/sharing/import" => api::sharing::import;
+    get "/api/v1/sharing/export.stix.json" => api::sharing::export;
+    get "/api/v1/sharing/trial-policy" => api::sharing::trial_policy;
+    put "/api/v1/sharing/trial-policy" => api::sharing::put_trial_policy;
+    get "/api/v1/outreach" => api::outreach::get_report;
+    post "/api/v1/outreach/events" => api::outreach::post_event;
+
+    // TAXII 2.1.
+    get "/taxii2/" => api::taxii::discovery;
+    get "/taxii2/mamori/" => api::taxii::api_root;
+    get "/taxii2/mamori/status/{status_id}/" => api::taxii::status;
+    get "/taxii2/mamori/collections/" => api::taxii::collections;
+    get "/taxii2/mamori/collections/{collection_id}/" => api::taxii::collection;
+    get "/taxii2/mamori/collections/{collection_id}/manifest/" => api::taxii::manifest;
+    get "/taxii2/mamori/collections/{collection_id}/objects/" => api::taxii::get_objects;
+    post "/taxii2/mamori/collections/{collection_id}/objects/" => api::taxii::add_objects;
+    get "/taxii2/mamori/collections/{collection_id}/objects/{object_id}/" => api::taxii::get_object;
+    delete "/taxii2/mamori/collections/{collection_id}/objects/{object_id}/" => api::taxii::delete_object;
+    get "/taxii2/mamori/collections/{collection_id}/objects/{object_id}/versions/" => api::taxii::versions;
 }

@@ -25,7 +25,8 @@ CREATE TABLE shared_objects (
     body TEXT NOT NULL,
     UNIQUE (stix_id, version)
 );
-CREATE INDEX shared_objects_latest ON shared_objects (latest, stix_type, id);
+CREATE INDEX shared_objects_latest ON shared_objects (latest, id);
+CREATE INDEX shared_objects_added ON shared_objects (added_at);
 CREATE INDEX shared_objects_value ON shared_objects (value);
 CREATE INDEX shared_objects_stix ON shared_objects (stix_id, id);
 

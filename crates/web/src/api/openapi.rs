@@ -36,10 +36,14 @@ impl Modify for BearerAuth {
         api::surveys::answers_xlsx, api::surveys::extend, api::surveys::remind, api::surveys::close,
         api::surveys::evidence, api::surveys::evidence_file,
         api::supervision::list, api::supervision::risk_profile, api::supervision::benchmark_one,
+        api::sharing::list, api::sharing::get_one, api::sharing::revoke, api::sharing::post_sighting,
+        api::sharing::post_indicator, api::sharing::post_advisory, api::sharing::import, api::sharing::export,
+        api::sharing::trial_policy, api::sharing::put_trial_policy,
+        api::outreach::get_report, api::outreach::post_event,
     ),
     components(schemas(Problem, ProblemFieldError)),
     modifiers(&BearerAuth),
-    tags((name = "registry", description = "Institutions, organisations and contacts"), (name = "identity"), (name = "audit"), (name = "surveys", description = "Frameworks, campaigns, assignments and answers"), (name = "supervision", description = "Risk profiles, supervisory priority and peer benchmarks"), (name = "operations"))
+    tags((name = "registry", description = "Institutions, organisations and contacts"), (name = "identity"), (name = "audit"), (name = "surveys", description = "Frameworks, campaigns, assignments and answers"), (name = "supervision", description = "Risk profiles, supervisory priority and peer benchmarks"), (name = "mutual aid", description = "Advisories, indicators and sightings under TLP 2.0; STIX 2.1 import and export. TAXII 2.1 is served at /taxii2/."), (name = "outreach", description = "Seminars, workshops and participation by sector and region"), (name = "operations"))
 )]
 pub struct ApiDoc;
 

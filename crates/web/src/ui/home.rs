@@ -36,7 +36,6 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
     let soon = [
         ("/outsourcing", "nav.outsourcing", "soon.outsourcing"),
         ("/exercises", "nav.exercises", "soon.exercises"),
-        ("/mutual-aid", "nav.mutual_aid", "soon.mutual_aid"),
     ];
     let body = html! {
         p { (tf(l, "home.welcome", &[("user", &p.username), ("role", t(l, &format!("role.{}", p.role.code())))])) }
@@ -55,6 +54,16 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
                 li {
                     h2 { a href="/supervision" { (t(l, "nav.supervision")) } }
                     p { (t(l, "home.supervision")) }
+                }
+            }
+            li {
+                h2 { a href="/mutual-aid" { (t(l, "nav.mutual_aid")) } }
+                p { (t(l, "home.mutual_aid")) }
+            }
+            @if allows(p, Permission::ViewOutreach) {
+                li {
+                    h2 { a href="/outreach" { (t(l, "nav.outreach")) } }
+                    p { (t(l, "home.outreach")) }
                 }
             }
             li {

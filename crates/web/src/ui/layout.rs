@@ -19,6 +19,7 @@ pub enum Section {
     Outsourcing,
     Exercises,
     MutualAid,
+    Outreach,
     Reports,
     Organisations,
     Audit,
@@ -50,6 +51,9 @@ fn nav(ctx: &Ctx, current: Section) -> Markup {
                     @if section != Section::Registry || p.is_some_and(|p| allows(p, Permission::ViewRegistry)) {
                         li { a href=(href) aria-current=[(section == current).then_some("page")] { (t(l, key)) } }
                     }
+                }
+                @if p.is_some_and(|p| allows(p, Permission::ViewOutreach)) {
+                    li { a href="/outreach" aria-current=[(current == Section::Outreach).then_some("page")] { (t(l, "nav.outreach")) } }
                 }
                 @if p.is_some_and(|p| allows(p, Permission::ViewOrganisations)) {
                     li { a href="/organisations" aria-current=[(current == Section::Organisations).then_some("page")] { (t(l, "nav.organisations")) } }
@@ -174,6 +178,10 @@ pub fn notice(lang: Lang, key: Option<&str>) -> Markup {
         "notice.account_enabled",
         "notice.enrol_required",
         "notice.signed_out",
+        "notice.shared",
+        "notice.sighting",
+        "notice.revoked",
+        "notice.restored",
     ];
     html! {
         @if let Some(k) = key.filter(|k| KNOWN.contains(k)) {

@@ -31,11 +31,3 @@ pub async fn outsourcing(ctx: Ctx) -> AppResult<Response> {
 pub async fn exercises(ctx: Ctx) -> AppResult<Response> {
     not_built(&ctx, Section::Exercises, "nav.exercises", "soon.exercises")
 }
-pub async fn mutual_aid(ctx: Ctx) -> AppResult<Response> {
-    not_built(
-        &ctx,
-        Section::MutualAid,
-        "nav.mutual_aid",
-        "soon.mutual_aid",
-    )
-}

@@ -139,6 +139,52 @@ const CONTACTS_ONE: Rule = Rule::Tenant(&[
     (CouncilMember, false, false),
 ]);
 
+/// Who may post in mutual aid: members (the fixture's institutions are trial members, and
+/// the default trial policy lets them post) and ISAC staff.
+const POSTERS: Rule = Rule::Roles(&[InstitutionAdmin, InstitutionMember, IsacAnalyst]);
+/// Revoking: the author institution's staff (own = an object of the caller's institution)
+/// and ISAC staff.
+const REVOKE: Rule = Rule::Tenant(&[
+    (SystemAdmin, false, false),
+    (FsaSupervisor, false, false),
+    (BureauSupervisor, false, false),
+    (InstitutionAdmin, true, false),
+    (InstitutionMember, true, false),
+    (IsacAnalyst, true, true),
+    (ExerciseController, false, false),
+    (CouncilMember, false, false),
+]);
+const OUTREACH: Rule = Rule::Roles(&[FsaSupervisor, BureauSupervisor, IsacAnalyst]);
+const CURATE: Rule = Rule::Roles(&[IsacAnalyst]);
+/// The TAXII server: everyone signed in except trial members, whom the default trial
+/// policy keeps off it.
+const TAXII: Rule = Rule::Roles(&[
+    SystemAdmin,
+    FsaSupervisor,
+    BureauSupervisor,
+    IsacAnalyst,
+    ExerciseController,
+    CouncilMember,
+]);
+/// A status resource belongs to the account that posted.
+const TAXII_STATUS: Rule = Rule::Tenant(&[
+    (SystemAdmin, true, false),
+    (FsaSupervisor, true, false),
+    (BureauSupervisor, true, false),
+    (InstitutionAdmin, false, false),
+    (InstitutionMember, false, false),
+    (IsacAnalyst, true, false),
+    (ExerciseController, true, false),
+    (CouncilMember, true, false),
+]);
+/// The GREEN collection's objects: the community (no full member in the fixture) and ISAC
+/// staff; collections of CLEAR and AMBER are open to every TAXII user.
+const TAXII_GREEN: Rule = Rule::Roles(&[IsacAnalyst]);
+
+pub const OWN_OBJECT: &str = "indicator--00000000-0000-4000-8000-000000000001";
+pub const OTHER_OBJECT: &str = "indicator--00000000-0000-4000-8000-000000000002";
+pub const GREEN_OBJECT: &str = "indicator--00000000-0000-4000-8000-000000000003";
+
 fn matrix() -> HashMap<(&'static str, &'static str), Rule> {
     use Rule::*;
     let entries: &[(&str, &str, Rule)] = &[
@@ -206,6 +252,69 @@ fn matrix() -> HashMap<(&'static str, &'static str), Rule> {
         ("get", "/outsourcing", AnyUser),
         ("get", "/exercises", AnyUser),
         ("get", "/mutual-aid", AnyUser),
+        ("get", "/mutual-aid/export.stix.json", AnyUser),
+        ("get", "/mutual-aid/new", POSTERS),
+        ("post", "/mutual-aid/indicators", POSTERS),
+        ("post", "/mutual-aid/advisories", POSTERS),
+        ("post", "/mutual-aid/import", POSTERS),
+        ("get", "/mutual-aid/objects/{stix_id}", AnyUser),
+        ("post", "/mutual-aid/objects/{stix_id}/sightings", POSTERS),
+        ("post", "/mutual-aid/objects/{stix_id}/revoke", REVOKE),
+        ("get", "/mutual-aid/policy", AnyUser),
+        ("post", "/mutual-aid/policy", CURATE),
+        ("get", "/outreach", OUTREACH),
+        ("post", "/outreach/events", OUTREACH),
+        ("get", "/api/v1/sharing/objects", AnyUser),
+        ("get", "/api/v1/sharing/objects/{stix_id}", AnyUser),
+        ("post", "/api/v1/sharing/objects/{stix_id}/revoke", REVOKE),
+        (
+            "post",
+            "/api/v1/sharing/objects/{stix_id}/sightings",
+            POSTERS,
+        ),
+        ("post", "/api/v1/sharing/indicators", POSTERS),
+        ("post", "/api/v1/sharing/advisories", POSTERS),
+        ("post", "/api/v1/sharing/import", POSTERS),
+        ("get", "/api/v1/sharing/export.stix.json", AnyUser),
+        ("get", "/api/v1/sharing/trial-policy", AnyUser),
+        ("put", "/api/v1/sharing/trial-policy", CURATE),
+        ("get", "/api/v1/outreach", OUTREACH),
+        ("post", "/api/v1/outreach/events", OUTREACH),
+        ("get", "/taxii2/", Public),
+        ("get", "/taxii2/mamori/", TAXII),
+        ("get", "/taxii2/mamori/status/{status_id}/", TAXII_STATUS),
+        ("get", "/taxii2/mamori/collections/", TAXII),
+        ("get", "/taxii2/mamori/collections/{collection_id}/", TAXII),
+        (
+            "get",
+            "/taxii2/mamori/collections/{collection_id}/manifest/",
+            TAXII_GREEN,
+        ),
+        (
+            "get",
+            "/taxii2/mamori/collections/{collection_id}/objects/",
+            TAXII_GREEN,
+        ),
+        (
+            "post",
+            "/taxii2/mamori/collections/{collection_id}/objects/",
+            TAXII_GREEN,
+        ),
+        (
+            "get",
+            "/taxii2/mamori/collections/{collection_id}/objects/{object_id}/",
+            TAXII_GREEN,
+        ),
+        (
+            "delete",
+            "/taxii2/mamori/collections/{collection_id}/objects/{object_id}/",
+            TAXII_GREEN,
+        ),
+        (
+            "get",
+            "/taxii2/mamori/collections/{collection_id}/objects/{object_id}/versions/",
+            TAXII_GREEN,
+        ),
         ("get", "/reports", AnyUser),
         (
             "get",
@@ -434,6 +543,38 @@ async fn concrete_path(app: &TestApp, route: &RouteSpec, caller: &Caller, own: b
             .unwrap();
         path = path.replace("{evidence_id}", &e.to_string());
     }
+    path = path.replace("{stix_id}", if own { OWN_OBJECT } else { OTHER_OBJECT });
+    path = path.replace("{object_id}", GREEN_OBJECT);
+    path = path.replace(
+        "{collection_id}",
+        &mamori_web::api::taxii::collection_id(mamori_domain::Tlp::Green),
+    );
+    if path.contains("{status_id}") {
+        // Own: a status of the caller's account. Other: someone else's.
+        let holder = match (caller.role, own) {
+            (Some(r), true) => r,
+            (Some(FsaSupervisor), false) => SystemAdmin,
+            _ => FsaSupervisor,
+        };
+        let acc = app
+            .store
+            .account_by_username(&app.users[&holder])
+            .await
+            .unwrap();
+        let id = format!("status-{}-{}", acc.id, rand_suffix());
+        app.store
+            .insert_taxii_status(&mamori_store::sharing::TaxiiStatus {
+                id: id.clone(),
+                account_id: acc.id,
+                created_at: chrono::Utc::now(),
+                total: 0,
+                successes: vec![],
+                failures: vec![],
+            })
+            .await
+            .unwrap();
+        path = path.replace("{status_id}", &id);
+    }
     if path.contains("{username}") {
         // A throwaway account, so that disabling it affects no caller.
         path = path.replace("{username}", TARGET_USER);
@@ -452,7 +593,11 @@ async fn send(
     let url = app.url(path);
     let method = reqwest::Method::from_bytes(route.method.to_uppercase().as_bytes()).unwrap();
     let mut req = app.client.request(method.clone(), &url);
-    let api = path.starts_with("/api/");
+    let taxii = path.starts_with("/taxii2/");
+    let api = path.starts_with("/api/") || taxii;
+    if taxii {
+        req = req.header("accept", "application/taxii+json;version=2.1");
+    }
     if api {
         if let Some(t) = &caller.token {
             req = req.bearer_auth(t);
@@ -475,7 +620,36 @@ async fn send(
             .unwrap();
     }
     let inst = if own { app.own } else { app.other };
+    if taxii {
+        return req
+            .header("content-type", "application/taxii+json;version=2.1")
+            .body(r#"{"objects": []}"#)
+            .send()
+            .await
+            .unwrap();
+    }
     let body = match route.path {
+        // Bodies that parse but fail validation: allowed callers get a 422, nothing changes.
+        "/api/v1/sharing/objects/{stix_id}/revoke" => serde_json::json!({"revoked": false}),
+        "/api/v1/sharing/objects/{stix_id}/sightings" => serde_json::json!({
+            "count": 0, "first_seen": "2026-01-01T00:00:00Z", "last_seen": "2026-01-01T00:00:00Z"
+        }),
+        "/api/v1/sharing/indicators" => {
+            serde_json::json!({"kind": "ipv4", "value": "999.1.1.1", "tlp": "clear"})
+        }
+        "/api/v1/sharing/advisories" => serde_json::json!({
+            "title_ja": "", "title_en": "", "body_ja": "", "body_en": "", "severity": "none", "tlp": "clear"
+        }),
+        "/api/v1/sharing/import" => {
+            serde_json::json!({"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000000", "objects": []})
+        }
+        "/api/v1/sharing/trial-policy" => {
+            serde_json::json!({"max_tlp": "red", "may_post": true, "may_use_taxii": false})
+        }
+        "/api/v1/outreach/events" => serde_json::json!({
+            "kind": "none", "organiser": "fsa", "audience": "staff", "bureau": "kanto", "held_on": "2026-05-01",
+            "title_ja": "", "title_en": ""
+        }),
         "/api/v1/institutions" => serde_json::json!({
             "code": format!("MX-{n}"), "name_ja": "行列銀行", "name_en": "Matrix Bank", "sector": "regional_bank",
             "size_tier": "small", "bureau": "kanto", "prefecture": "tokyo"
@@ -535,6 +709,57 @@ fn allowed(res: &reqwest::Response) -> bool {
 
 const TARGET_USER: &str = "matrix-target";
 
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A CLEAR indicator of each tenant and a GREEN one, at fixed ids.
+async fn seed_shared_objects(app: &TestApp) {
+    use mamori_domain::sharing::Audience;
+    use mamori_domain::Tlp;
+    use mamori_store::sharing::{NewShared, Publisher};
+    for (id, org, tlp) in [
+        (OWN_OBJECT, app.own, Tlp::Clear),
+        (OTHER_OBJECT, app.other, Tlp::Clear),
+        (GREEN_OBJECT, app.own, Tlp::Green),
+    ] {
+        let o = NewShared {
+            stix_id: id.into(),
+            stix_type: "indicator".into(),
+            version: "2026-01-01T00:00:00.000Z".into(),
+            tlp,
+            audience: Audience::Community,
+            anonymous: false,
+            revoked: false,
+            kind: Some("ipv4".into()),
+            value: Some("192.0.2.10".into()),
+            title: "matrix".into(),
+            severity: None,
+            confidence: None,
+            valid_from: None,
+            valid_until: None,
+            body: serde_json::json!({"type": "indicator", "spec_version": "2.1", "id": id}),
+            recipient_organisations: vec![],
+            recipient_accounts: vec![],
+        };
+        app.store
+            .publish(
+                &Actor::system("matrix"),
+                Publisher {
+                    organisation_id: org,
+                    account_id: None,
+                    curator: false,
+                },
+                &[o],
+                true,
+            )
+            .await
+            .unwrap();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_role_and_tenant_is_allowed_or_denied_as_specified() {
     let app = spawn_app().await;
@@ -551,6 +776,7 @@ async fn every_route_role_and_tenant_is_allowed_or_denied_as_specified() {
         )
         .await
         .unwrap();
+    seed_shared_objects(&app).await;
     let m = matrix();
     let mut callers = vec![Caller {
         role: None,
