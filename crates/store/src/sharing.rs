@@ -140,6 +140,8 @@ pub struct NewSighting {
     pub first_seen: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
     pub false_positive: bool,
+    /// When the reporter created it (a STIX sighting's `created`).
+    pub created: DateTime<Utc>,
 }
 
 /// A TAXII status resource: the outcome of one POST of objects.
@@ -319,7 +321,8 @@ impl Store {
         objects: &[NewShared],
         atomic: bool,
     ) -> Result<Vec<Published>> {
-        let now = Utc::now();
+        // TAXII clients page with `added_after` at microsecond precision: store no finer.
+        let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
         let mut tx = self.begin().await?;
         // Existing versions and authors of the objects named, in chunks.
         let mut existing: HashMap<String, (i64, Vec<String>)> = HashMap::new();
@@ -616,7 +619,7 @@ impl Store {
         .bind(s.first_seen)
         .bind(s.last_seen)
         .bind(s.false_positive)
-        .bind(Utc::now())
+        .bind(s.created)
         .fetch_one(c)
         .await)
         .map_err(crate::conflict_on("stix_id"))?;

@@ -1555,6 +1555,7 @@ conformance!(
                         first_seen: now,
                         last_seen: now,
                         false_positive: fp,
+                        created: now,
                     },
                 )
                 .await

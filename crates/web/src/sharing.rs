@@ -298,6 +298,7 @@ pub fn parse_object(v: &Value, defaults: ImportDefaults) -> Result<Parsed, Objec
                 .get("x_mamori_false_positive")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            created,
         }));
     }
     let Some(tlp) = tlp.or(defaults.tlp) else {

@@ -760,6 +760,7 @@ pub async fn report_sighting(
                 first_seen: b.first_seen,
                 last_seen: b.last_seen,
                 false_positive: b.false_positive,
+                created: Utc::now(),
             },
         )
         .await?;
@@ -896,6 +897,9 @@ pub async fn import_bundle(
         ));
     }
     for s in &sightings {
+        if shared.iter().any(|n| n.stix_id == s.indicator_stix_id) {
+            continue;
+        }
         state
             .store
             .shared_object(scope, &s.indicator_stix_id)

@@ -4,6 +4,7 @@ mod api;
 mod authz_matrix;
 mod browser;
 mod security;
+mod sharing;
 mod supervision;
 mod support;
 mod surveys;

@@ -376,7 +376,7 @@ impl DemoApp {
 }
 
 /// A day-long API token for `username`.
-async fn token_for(store: &Store, username: &str) -> String {
+pub async fn token_for(store: &Store, username: &str) -> String {
     let acc = store.account_by_username(username).await.unwrap();
     store
         .create_token(
