@@ -57,7 +57,9 @@ pub struct OutreachFigures {
     pub all: Participation,
     /// Every sector with at least one institution, in vocabulary order.
     pub by_sector: Vec<(Sector, Participation)>,
-    /// The eleven regional offices, always all of them (an empty region is a finding).
+    /// The eleven regions, always all of them (an empty region is a finding). An
+    /// institution counts in the region of its head office (its prefecture's office), also
+    /// when the FSA supervises it directly.
     pub by_region: Vec<(Bureau, Participation)>,
 }
 
@@ -79,7 +81,8 @@ pub fn participation(institutions: &[Institution], attended: &HashSet<i64>) -> O
         if let Some((_, p)) = by_sector.iter_mut().find(|(s, _)| *s == i.sector) {
             p.add(i, went);
         }
-        if let Some((_, p)) = by_region.iter_mut().find(|(b, _)| *b == i.bureau) {
+        let region = i.prefecture.bureau();
+        if let Some((_, p)) = by_region.iter_mut().find(|(b, _)| *b == region) {
             p.add(i, went);
         }
     }
@@ -107,6 +110,7 @@ mod tests {
             institution(3, Sector::Shinkin, SizeTier::Small, Bureau::Kanto),
             institution(4, Sector::Shinkumi, SizeTier::Small, Bureau::Kinki),
         ];
+        pop[3].prefecture = mamori_domain::Prefecture::Osaka;
         pop[0].isac_membership = IsacMembership::Full;
         pop[1].isac_membership = IsacMembership::Trial;
         let attended: HashSet<i64> = [1, 3].into_iter().collect();

@@ -9,6 +9,7 @@ use mamori_domain::institution::{ContactInput, InstitutionInput};
 use mamori_domain::{Bureau, IsacMembership, OrganisationKind, Prefecture, Role, Sector, SizeTier};
 use mamori_store::accounts::hash_password;
 use mamori_store::{Actor, Store, StoreError};
+pub mod sharing;
 pub mod surveys;
 
 use rand::seq::SliceRandom;
@@ -25,6 +26,8 @@ pub enum DemoError {
     Store(#[from] StoreError),
     #[error("a shipped framework does not load: {0:?}")]
     Framework(Vec<mamori_survey::FrameworkError>),
+    #[error("demo sharing data is not valid STIX: {0}")]
+    Sharing(String),
 }
 
 /// The framework library shipped in `library/frameworks/`.
@@ -83,6 +86,7 @@ pub struct DemoSummary {
     pub accounts: Vec<DemoAccount>,
     pub closed_campaign_assignments: usize,
     pub open_campaign_assignments: usize,
+    pub sharing: sharing::SharingSummary,
 }
 
 /// Institutions per sector at the real population's scale (approximate public counts).
@@ -629,6 +633,8 @@ pub async fn seed(store: &Store, options: DemoOptions) -> Result<DemoSummary, De
     }
     let mut survey_rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x5a5a);
     let surveys = surveys::seed(store, &mut survey_rng, &insts, &ids).await?;
+    let mut sharing_rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x15ac);
+    let sharing = sharing::seed(store, &mut sharing_rng, &insts, &ids, options.scale).await?;
     store.analyze().await?;
     Ok(DemoSummary {
         institutions: insts.len(),
@@ -636,6 +642,7 @@ pub async fn seed(store: &Store, options: DemoOptions) -> Result<DemoSummary, De
         accounts,
         closed_campaign_assignments: surveys.closed_assignments,
         open_campaign_assignments: surveys.open_assignments,
+        sharing,
     })
 }
 

@@ -3,6 +3,7 @@
 //! decided in [`crate::policy`] (`sharing_scope`, `SharingScope::can_read`).
 
 use crate::tlp::Tlp;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -92,6 +93,111 @@ pub fn check_addressing(
         (_, Audience::Community) if organisations == 0 && accounts == 0 => Ok(()),
         _ => Err("invalid.audience"),
     }
+}
+
+/// One version of a shared object as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SharedObject {
+    pub id: i64,
+    pub stix_id: String,
+    pub stix_type: String,
+    /// The STIX `modified` timestamp as written: the version.
+    pub version: String,
+    /// When this version reached us (TAXII's date added).
+    pub added_at: DateTime<Utc>,
+    pub latest: bool,
+    pub tlp: Tlp,
+    pub audience: Audience,
+    pub author_organisation: i64,
+    pub author_code: String,
+    pub author_name_ja: String,
+    pub author_name_en: String,
+    pub author_account: Option<i64>,
+    pub anonymous: bool,
+    pub revoked: bool,
+    /// Indicators: the kind (`mamori_scan::indicator::Kind` code) and the value as compared.
+    pub kind: Option<String>,
+    pub value: Option<String>,
+    pub title: String,
+    pub severity: Option<Severity>,
+    pub confidence: Option<i64>,
+    pub valid_from: Option<DateTime<Utc>>,
+    pub valid_until: Option<DateTime<Utc>>,
+    /// The STIX object without `created_by_ref` and `object_marking_refs`, which are added
+    /// on the way out according to who reads it.
+    pub body: serde_json::Value,
+}
+
+/// A new object or a new version of one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewShared {
+    pub stix_id: String,
+    pub stix_type: String,
+    pub version: String,
+    pub tlp: Tlp,
+    pub audience: Audience,
+    pub anonymous: bool,
+    pub revoked: bool,
+    pub kind: Option<String>,
+    pub value: Option<String>,
+    pub title: String,
+    pub severity: Option<Severity>,
+    pub confidence: Option<i64>,
+    pub valid_from: Option<DateTime<Utc>>,
+    pub valid_until: Option<DateTime<Utc>>,
+    pub body: serde_json::Value,
+    pub recipient_organisations: Vec<i64>,
+    pub recipient_accounts: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sighting {
+    pub id: i64,
+    pub stix_id: String,
+    pub indicator_stix_id: String,
+    pub organisation_id: i64,
+    pub organisation_code: String,
+    pub organisation_name_ja: String,
+    pub organisation_name_en: String,
+    pub count: i64,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub false_positive: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSighting {
+    pub stix_id: String,
+    pub indicator_stix_id: String,
+    pub count: i64,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub false_positive: bool,
+    /// When the reporter created it (a STIX sighting's `created`).
+    pub created: DateTime<Utc>,
+}
+
+impl SharedObject {
+    /// What the policy needs to decide about this object, with its recipients.
+    pub fn policy_ref(&self, recipients: &Recipients) -> SharedRef {
+        SharedRef {
+            tlp: self.tlp,
+            audience: self.audience,
+            author_organisation: self.author_organisation,
+            author_account: self.author_account,
+            revoked: self.revoked,
+            recipient_organisations: recipients.organisations.clone(),
+            recipient_accounts: recipients.accounts.clone(),
+        }
+    }
+}
+
+/// Whom a listed object is addressed to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Recipients {
+    pub organisations: Vec<i64>,
+    pub accounts: Vec<i64>,
 }
 
 #[cfg(test)]

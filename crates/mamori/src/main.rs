@@ -117,6 +117,11 @@ async fn run(cli: Cli, started: Instant) -> Result<std::process::ExitCode> {
                 "Surveys: a closed FSA baseline campaign answered by {} institutions, and an open one sent to {}.",
                 summary.closed_campaign_assignments, summary.open_campaign_assignments
             )?;
+            writeln!(
+                out,
+                "Mutual aid: {} indicators and {} advisories under TLP 2.0, {} sightings; TAXII 2.1 at http://{addr}/taxii2/. Outreach: {} seminars and workshops.",
+                summary.sharing.indicators, summary.sharing.advisories, summary.sharing.sightings, summary.sharing.events
+            )?;
             writeln!(out, "Open http://{addr}/ and sign in as:")?;
             writeln!(out)?;
             writeln!(

@@ -73,50 +73,67 @@ impl Store {
         event: &NewEvent,
         attendees: &[i64],
     ) -> Result<i64> {
+        let ids = self
+            .record_events(actor, &[(event.clone(), attendees.to_vec())])
+            .await?;
+        Ok(ids[0])
+    }
+
+    /// Records events with their attendance in one transaction (each audited).
+    pub async fn record_events(
+        &self,
+        actor: &Actor,
+        events: &[(NewEvent, Vec<i64>)],
+    ) -> Result<Vec<i64>> {
         let mut tx = self.begin().await?;
-        let id: i64 = on_tx!(tx, |c| {
-            sqlx::query_scalar(
-            "INSERT INTO outreach_events (kind, organiser, audience, bureau, held_on, title_ja, title_en, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
-        )
-        .bind(event.kind.code())
-        .bind(event.organiser.code())
-        .bind(event.audience.code())
-        .bind(event.bureau.code())
-        .bind(event.held_on)
-        .bind(&event.title_ja)
-        .bind(&event.title_en)
-        .bind(Utc::now())
-        .fetch_one(c)
-        .await
-        })?;
-        let mut unique = attendees.to_vec();
-        unique.sort_unstable();
-        unique.dedup();
-        for chunk in unique.chunks(ROWS_PER_INSERT) {
-            let mut sql = Sql::new(
-                self.backend(),
-                "INSERT INTO outreach_attendance (event_id, institution_id) VALUES ",
-            );
-            for (i, inst) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
+        let mut ids = Vec::with_capacity(events.len());
+        let mut audits = Vec::with_capacity(events.len());
+        for (event, attendees) in events {
+            let id: i64 = on_tx!(tx, |c| {
+                sqlx::query_scalar(
+                "INSERT INTO outreach_events (kind, organiser, audience, bureau, held_on, title_ja, title_en, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
+            )
+            .bind(event.kind.code())
+            .bind(event.organiser.code())
+            .bind(event.audience.code())
+            .bind(event.bureau.code())
+            .bind(event.held_on)
+            .bind(&event.title_ja)
+            .bind(&event.title_en)
+            .bind(Utc::now())
+            .fetch_one(c)
+            .await
+            })?;
+            let mut unique = attendees.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            for chunk in unique.chunks(ROWS_PER_INSERT) {
+                let mut sql = Sql::new(
+                    self.backend(),
+                    "INSERT INTO outreach_attendance (event_id, institution_id) VALUES ",
+                );
+                for (i, inst) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(", ");
+                    }
+                    sql.row(vec![Arg::I64(id), Arg::I64(*inst)]);
                 }
-                sql.row(vec![Arg::I64(id), Arg::I64(*inst)]);
+                tx.execute(&sql).await?;
             }
-            tx.execute(&sql).await?;
+            audits.push(AuditEvent {
+                actor,
+                organisation_id: None,
+                action: "outreach.event",
+                object_type: "outreach_event",
+                object_id: id.to_string(),
+                changes: json!({"title": event.title_en, "held_on": event.held_on, "attendees": unique.len()}),
+            });
+            ids.push(id);
         }
-        tx.audit(AuditEvent {
-            actor,
-            organisation_id: None,
-            action: "outreach.event",
-            object_type: "outreach_event",
-            object_id: id.to_string(),
-            changes: json!({"title": event.title_en, "held_on": event.held_on, "attendees": unique.len()}),
-        })
-        .await?;
+        tx.audit_many(audits).await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(ids)
     }
 
     /// Events held in `[from, to)`, newest first, with their attendance counts.

@@ -10,66 +10,12 @@ use crate::sql::{bind_args, Arg, Sql, ROWS_PER_INSERT};
 use crate::{on_tx, read, Actor, Page, PageRequest, Result, Store, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use mamori_domain::policy::SharingScope;
-use mamori_domain::sharing::{Audience, Severity, SharedRef, TrialPolicy};
+use mamori_domain::sharing::{Audience, Severity, TrialPolicy};
+pub use mamori_domain::sharing::{NewShared, NewSighting, Recipients, SharedObject, Sighting};
 use mamori_domain::Tlp;
 use serde::Serialize;
 use serde_json::json;
 use std::collections::HashMap;
-
-/// One version of a shared object as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SharedObject {
-    pub id: i64,
-    pub stix_id: String,
-    pub stix_type: String,
-    /// The STIX `modified` timestamp as written: the version.
-    pub version: String,
-    /// When this version reached us (TAXII's date added).
-    pub added_at: DateTime<Utc>,
-    pub latest: bool,
-    pub tlp: Tlp,
-    pub audience: Audience,
-    pub author_organisation: i64,
-    pub author_code: String,
-    pub author_name_ja: String,
-    pub author_name_en: String,
-    pub author_account: Option<i64>,
-    pub anonymous: bool,
-    pub revoked: bool,
-    /// Indicators: the kind (`mamori_scan::indicator::Kind` code) and the value as compared.
-    pub kind: Option<String>,
-    pub value: Option<String>,
-    pub title: String,
-    pub severity: Option<Severity>,
-    pub confidence: Option<i64>,
-    pub valid_from: Option<DateTime<Utc>>,
-    pub valid_until: Option<DateTime<Utc>>,
-    /// The STIX object without `created_by_ref` and `object_marking_refs`, which are added
-    /// on the way out according to who reads it.
-    pub body: serde_json::Value,
-}
-
-/// A new object or a new version of one.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewShared {
-    pub stix_id: String,
-    pub stix_type: String,
-    pub version: String,
-    pub tlp: Tlp,
-    pub audience: Audience,
-    pub anonymous: bool,
-    pub revoked: bool,
-    pub kind: Option<String>,
-    pub value: Option<String>,
-    pub title: String,
-    pub severity: Option<Severity>,
-    pub confidence: Option<i64>,
-    pub valid_from: Option<DateTime<Utc>>,
-    pub valid_until: Option<DateTime<Utc>>,
-    pub body: serde_json::Value,
-    pub recipient_organisations: Vec<i64>,
-    pub recipient_accounts: Vec<i64>,
-}
 
 /// Who is publishing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,34 +60,6 @@ pub struct TaxiiFilter {
     /// Rows after this id (the `next` of the previous page).
     pub after_id: Option<i64>,
     pub limit: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Sighting {
-    pub id: i64,
-    pub stix_id: String,
-    pub indicator_stix_id: String,
-    pub organisation_id: i64,
-    pub organisation_code: String,
-    pub organisation_name_ja: String,
-    pub organisation_name_en: String,
-    pub count: i64,
-    pub first_seen: DateTime<Utc>,
-    pub last_seen: DateTime<Utc>,
-    pub false_positive: bool,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewSighting {
-    pub stix_id: String,
-    pub indicator_stix_id: String,
-    pub count: i64,
-    pub first_seen: DateTime<Utc>,
-    pub last_seen: DateTime<Utc>,
-    pub false_positive: bool,
-    /// When the reporter created it (a STIX sighting's `created`).
-    pub created: DateTime<Utc>,
 }
 
 /// A TAXII status resource: the outcome of one POST of objects.
@@ -232,28 +150,6 @@ fn select(store_backend: crate::Backend) -> Sql {
     )
 }
 
-impl SharedObject {
-    /// What the policy needs to decide about this object, with its recipients.
-    pub fn policy_ref(&self, recipients: &Recipients) -> SharedRef {
-        SharedRef {
-            tlp: self.tlp,
-            audience: self.audience,
-            author_organisation: self.author_organisation,
-            author_account: self.author_account,
-            revoked: self.revoked,
-            recipient_organisations: recipients.organisations.clone(),
-            recipient_accounts: recipients.accounts.clone(),
-        }
-    }
-}
-
-/// Whom a listed object is addressed to.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Recipients {
-    pub organisations: Vec<i64>,
-    pub accounts: Vec<i64>,
-}
-
 impl Tx {
     async fn insert_shared_rows(
         &mut self,
@@ -321,9 +217,43 @@ impl Store {
         objects: &[NewShared],
         atomic: bool,
     ) -> Result<Vec<Published>> {
+        let mut tx = self.begin().await?;
+        let outcome = tx.publish(actor, publisher, objects, atomic).await?;
+        if atomic && outcome.contains(&Published::NotYours) {
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
+        Ok(outcome)
+    }
+
+    /// Publications of several publishers in one transaction (demo data, bulk loads).
+    pub async fn publish_all(
+        &self,
+        actor: &Actor,
+        batches: &[(Publisher, Vec<NewShared>)],
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for (publisher, objects) in batches {
+            tx.publish(actor, *publisher, objects, false).await?;
+        }
+        tx.commit().await
+    }
+}
+
+impl Tx {
+    /// See [`Store::publish`]. When `atomic` and an object is not the publisher's, nothing
+    /// is written and the outcome says which.
+    pub async fn publish(
+        &mut self,
+        actor: &Actor,
+        publisher: Publisher,
+        objects: &[NewShared],
+        atomic: bool,
+    ) -> Result<Vec<Published>> {
         // TAXII clients page with `added_after` at microsecond precision: store no finer.
         let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
-        let mut tx = self.begin().await?;
+        let tx = self;
         // Existing versions and authors of the objects named, in chunks.
         let mut existing: HashMap<String, (i64, Vec<String>)> = HashMap::new();
         let mut names: Vec<&str> = objects.iter().map(|o| o.stix_id.as_str()).collect();
@@ -331,7 +261,7 @@ impl Store {
         names.dedup();
         for chunk in names.chunks(ROWS_PER_INSERT) {
             let mut sql = Sql::new(
-                self.backend(),
+                tx.backend,
                 "SELECT stix_id, author_org, version FROM shared_objects WHERE stix_id IN (",
             );
             for (i, n) in chunk.iter().enumerate() {
@@ -376,14 +306,13 @@ impl Store {
             }
         }
         if atomic && outcome.contains(&Published::NotYours) {
-            tx.rollback().await?;
             return Ok(outcome);
         }
         tx.insert_shared_rows(publisher, &plain, now).await?;
         for o in &addressed {
             let id = tx.insert_shared_rows(publisher, &[o], now).await?[0];
             let mut sql = Sql::new(
-                self.backend(),
+                tx.backend,
                 "INSERT INTO shared_recipients (object_id, organisation_id, account_id) VALUES ",
             );
             let rows = o
@@ -404,7 +333,7 @@ impl Store {
         superseding.dedup();
         for chunk in superseding.chunks(ROWS_PER_INSERT) {
             let mut sql = Sql::new(
-                self.backend(),
+                tx.backend,
                 "UPDATE shared_objects SET latest = (version = (SELECT MAX(v.version) FROM shared_objects v WHERE v.stix_id = shared_objects.stix_id)) WHERE stix_id IN (",
             );
             for (i, n) in chunk.iter().enumerate() {
@@ -438,10 +367,11 @@ impl Store {
             }),
         })
         .await?;
-        tx.commit().await?;
         Ok(outcome)
     }
+}
 
+impl Store {
     /// The latest readable version of each object, newest first.
     pub async fn list_shared(
         &self,
@@ -634,6 +564,50 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Many sightings at once (demo data, bulk imports), each audited, in one transaction.
+    pub async fn add_sightings(&self, actor: &Actor, rows: &[(i64, NewSighting)]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let mut sql = Sql::new(
+                self.backend(),
+                "INSERT INTO sightings (stix_id, indicator_stix_id, organisation_id, account_id, count, first_seen, last_seen, false_positive, created_at) VALUES ",
+            );
+            for (i, (org, s)) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.row(vec![
+                    Arg::Text(s.stix_id.clone()),
+                    Arg::Text(s.indicator_stix_id.clone()),
+                    Arg::I64(*org),
+                    Arg::OptI64(None),
+                    Arg::I64(s.count),
+                    Arg::Time(s.first_seen),
+                    Arg::Time(s.last_seen),
+                    Arg::Bool(s.false_positive),
+                    Arg::Time(s.created),
+                ]);
+            }
+            tx.execute(&sql).await.map_err(|e| match e {
+                StoreError::Database(d) => crate::conflict_on("stix_id")(d),
+                other => other,
+            })?;
+        }
+        let events = rows
+            .iter()
+            .map(|(org, s)| AuditEvent {
+                actor,
+                organisation_id: Some(*org),
+                action: "sighting.create",
+                object_type: "sighting",
+                object_id: s.stix_id.clone(),
+                changes: json!({"indicator": s.indicator_stix_id, "count": s.count, "false_positive": s.false_positive}),
+            })
+            .collect();
+        tx.audit_many(events).await?;
+        tx.commit().await
     }
 
     /// Every sighting of one indicator. Callers show them only as the policy allows

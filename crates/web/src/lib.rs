@@ -16,7 +16,7 @@ pub mod i18n;
 pub mod login_limit;
 pub mod metrics;
 pub mod routes;
-pub mod sharing;
+pub use mamori_sharing as sharing;
 pub mod supervision;
 pub mod surveys;
 pub mod ui;

@@ -461,6 +461,7 @@ pub async fn new_indicator(state: &AppState, b: &NewIndicatorBody) -> AppResult<
         return Err(AppError::Validation(errors));
     };
     let o = indicator_object(
+        &format!("indicator--{}", crate::sharing::random_uuid()),
         kind,
         &b.value,
         name.as_deref(),
@@ -567,6 +568,7 @@ pub async fn new_advisory(state: &AppState, b: &NewAdvisoryBody) -> AppResult<Ne
         return Err(AppError::Validation(errors));
     };
     let o = advisory_object(
+        &format!("report--{}", crate::sharing::random_uuid()),
         &AdvisoryText {
             title_ja: b.title_ja.trim(),
             title_en: b.title_en.trim(),

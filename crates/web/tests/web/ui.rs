@@ -92,7 +92,7 @@ async fn registry_page_lists_filters_and_marks_unbuilt_capabilities() {
         "a Kinki institution leaked to Kanto"
     );
     assert!(!page.contains("Own Bank"), "the sector filter was ignored");
-    for path in ["/surveys", "/outsourcing", "/exercises", "/mutual-aid"] {
+    for path in ["/surveys", "/outsourcing", "/exercises"] {
         let p = app
             .get_with_session(path, &session)
             .await

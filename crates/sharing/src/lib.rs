@@ -1,14 +1,16 @@
-//! Shared objects in and out of STIX 2.1, for the mutual-aid pages, the API, exports and
-//! the TAXII server alike: one reader of incoming objects (whatever arrives — a form, a
-//! bundle, a TAXII POST — becomes a STIX object and passes [`parse_object`]) and one writer
+//! Mutual aid's STIX 2.1, in and out, for the pages, the API, exports, the TAXII server and
+//! the demo alike: one reader of incoming objects (whatever arrives — a form, a bundle, a
+//! TAXII POST, demo data — becomes a STIX object and passes [`parse_object`]) and one writer
 //! ([`to_stix`]), which adds the marking and the source as the reader may see them.
+//!
+//! Architecture invariant: no I/O (callers pass objects and the time).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use mamori_domain::policy::SharingScope;
 use mamori_domain::sharing::{Audience, Severity};
+use mamori_domain::sharing::{NewShared, NewSighting, SharedObject, Sighting};
 use mamori_domain::Tlp;
 use mamori_scan::indicator::{check, Kind};
-use mamori_store::sharing::{NewShared, NewSighting, SharedObject};
 use rand::RngCore;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -36,6 +38,13 @@ fn uuid_shape(bytes: [u8; 16], version: u8) -> String {
 pub fn random_uuid() -> String {
     let mut b = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut b);
+    uuid_shape(b, 4)
+}
+
+/// A version 4 UUID from the caller's generator (the demo's is seeded, so its ids repeat).
+pub fn uuid_from(rng: &mut impl RngCore) -> String {
+    let mut b = [0u8; 16];
+    rng.fill_bytes(&mut b);
     uuid_shape(b, 4)
 }
 
@@ -132,7 +141,7 @@ pub fn bundle(objects: &[SharedObject], extra: Vec<Value>, scope: &SharingScope)
 }
 
 /// A sighting as STIX, for its reporter and for those who may see who sighted.
-pub fn sighting_to_stix(s: &mamori_store::sharing::Sighting) -> Value {
+pub fn sighting_to_stix(s: &Sighting) -> Value {
     json!({
         "type": "sighting",
         "spec_version": "2.1",
@@ -413,6 +422,7 @@ pub fn parse_object(v: &Value, defaults: ImportDefaults) -> Result<Parsed, Objec
 /// The STIX indicator a member describes in the form or the API.
 #[allow(clippy::too_many_arguments)]
 pub fn indicator_object(
+    id: &str,
     kind: Kind,
     value: &str,
     name: Option<&str>,
@@ -425,7 +435,7 @@ pub fn indicator_object(
     let mut o = json!({
         "type": "indicator",
         "spec_version": "2.1",
-        "id": format!("indicator--{}", random_uuid()),
+        "id": id,
         "created": timestamp(now),
         "modified": timestamp(now),
         "name": name.unwrap_or(value),
@@ -460,7 +470,7 @@ pub struct AdvisoryText<'a> {
 }
 
 /// A report must refer to something; an advisory without indicators refers to its marking.
-pub fn advisory_object(a: &AdvisoryText, tlp: Tlp, now: DateTime<Utc>) -> Value {
+pub fn advisory_object(id: &str, a: &AdvisoryText, tlp: Tlp, now: DateTime<Utc>) -> Value {
     let refs: Vec<String> = if a.indicators.is_empty() {
         vec![tlp.stix_id().to_string()]
     } else {
@@ -469,7 +479,7 @@ pub fn advisory_object(a: &AdvisoryText, tlp: Tlp, now: DateTime<Utc>) -> Value 
     json!({
         "type": "report",
         "spec_version": "2.1",
-        "id": format!("report--{}", random_uuid()),
+        "id": id,
         "created": timestamp(now),
         "modified": timestamp(now),
         "name": a.title_en,
@@ -506,7 +516,17 @@ mod tests {
             (Kind::CryptoAddress, "bc1qsynthetic0000000000000000000000"),
             (Kind::Url, "http://phish.example/it's"),
         ] {
-            let o = indicator_object(kind, value, None, None, Some(70), now, None, now);
+            let o = indicator_object(
+                &format!("indicator--{}", random_uuid()),
+                kind,
+                value,
+                None,
+                None,
+                Some(70),
+                now,
+                None,
+                now,
+            );
             let Parsed::Object(p) = parse_object(&o, defaults()).unwrap() else {
                 panic!("not an object")
             };
@@ -520,7 +540,17 @@ mod tests {
     #[test]
     fn bad_objects_are_refused_with_a_reason() {
         let now = Utc::now();
-        let good = indicator_object(Kind::Ipv4, "192.0.2.7", None, None, None, now, None, now);
+        let good = indicator_object(
+            "indicator--6f9e1c2a-0000-4000-8000-000000000001",
+            Kind::Ipv4,
+            "192.0.2.7",
+            None,
+            None,
+            None,
+            now,
+            None,
+            now,
+        );
         let with = |f: &str, v: Value| {
             let mut o = good.clone();
             o.as_object_mut().unwrap().insert(f.into(), v);
