@@ -80,9 +80,20 @@ pub enum Command {
 
 #[derive(Args)]
 pub struct ScanArgs {
-    /// A STIX 2.1 bundle holding the indicators.
+    /// A STIX 2.1 bundle holding the indicators (repeat for several).
     #[arg(long)]
-    pub indicators: PathBuf,
+    pub indicators: Vec<PathBuf>,
+    /// A TAXII 2.1 collection to pull indicators from, e.g.
+    /// `https://mamori.example/taxii2/mamori/collections/<id>/` (repeat for several).
+    #[arg(long)]
+    pub taxii: Vec<String>,
+    /// The API token for `--taxii` and `--report-sightings` (or MAMORI_TOKEN).
+    #[arg(long, env = "MAMORI_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// After scanning, report one sighting per matched indicator to this mamori server
+    /// (e.g. `https://mamori.example`), as the token's institution.
+    #[arg(long)]
+    pub report_sightings: Option<String>,
     /// jsonl (one JSON object per match) or table.
     #[arg(long, default_value = "jsonl")]
     pub format: String,

@@ -188,13 +188,146 @@ async fn run(cli: Cli, started: Instant) -> Result<std::process::ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(cli::ReportCommand::Sector(args)) => sector_report(args).await,
-        Command::Scan(args) => tokio::task::spawn_blocking(move || scan(args)).await?,
+        Command::Scan(args) => scan_command(args).await,
     }
 }
 
-/// `mamori scan`: the library does the work; this reads the bundle, opens the logs, writes
-/// matches and, on a terminal, shows progress.
-fn scan(args: cli::ScanArgs) -> Result<std::process::ExitCode> {
+/// `mamori scan` around the library: indicators from files and TAXII collections, the scan
+/// on a blocking thread, then (when asked) one sighting per matched indicator reported back.
+async fn scan_command(args: cli::ScanArgs) -> Result<std::process::ExitCode> {
+    if args.indicators.is_empty() && args.taxii.is_empty() {
+        anyhow::bail!("give --indicators BUNDLE.json or --taxii COLLECTION_URL");
+    }
+    let mut bundles = Vec::new();
+    for path in &args.indicators {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        bundles.push((path.display().to_string(), bytes));
+    }
+    let http = reqwest::Client::new();
+    let token = args.token.clone();
+    let need_token = !args.taxii.is_empty() || args.report_sightings.is_some();
+    if need_token && token.is_none() {
+        anyhow::bail!("--taxii and --report-sightings need --token (or MAMORI_TOKEN)");
+    }
+    for url in &args.taxii {
+        let objects = taxii_pull(&http, url, token.as_deref().unwrap_or("")).await?;
+        let bundle = serde_json::json!({"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000000", "objects": objects});
+        bundles.push((url.clone(), serde_json::to_vec(&bundle)?));
+    }
+    let started = chrono::Utc::now();
+    let report = args.report_sightings.clone();
+    let (code, counts) = tokio::task::spawn_blocking(move || scan(args, bundles)).await??;
+    if let Some(base) = report {
+        let finished = chrono::Utc::now();
+        let (mut ok, mut failed) = (0, 0);
+        for (id, n) in &counts {
+            let url = format!(
+                "{}/api/v1/sharing/objects/{id}/sightings",
+                base.trim_end_matches('/')
+            );
+            let body =
+                serde_json::json!({"count": n, "first_seen": started, "last_seen": finished});
+            let res = http
+                .post(&url)
+                .bearer_auth(token.as_deref().unwrap_or(""))
+                .json(&body)
+                .send()
+                .await;
+            match res {
+                Ok(r) if r.status().is_success() => ok += 1,
+                Ok(r) => {
+                    failed += 1;
+                    let status = r.status();
+                    let detail = r.text().await.unwrap_or_default();
+                    eprintln!(
+                        "sighting of {id} not reported: {status} {}",
+                        detail.chars().take(200).collect::<String>()
+                    );
+                }
+                Err(e) => {
+                    failed += 1;
+                    eprintln!("sighting of {id} not reported: {e}");
+                }
+            }
+        }
+        eprintln!(
+            "{ok} sightings reported to {base}{}.",
+            if failed > 0 {
+                format!(", {failed} failed")
+            } else {
+                String::new()
+            }
+        );
+        if failed > 0 {
+            return Ok(std::process::ExitCode::FAILURE);
+        }
+    }
+    Ok(code)
+}
+
+/// Every object of a TAXII 2.1 collection, following `next` until `more` is false.
+async fn taxii_pull(
+    http: &reqwest::Client,
+    collection: &str,
+    token: &str,
+) -> Result<Vec<serde_json::Value>> {
+    let base = if collection.ends_with("/objects/") {
+        collection.to_string()
+    } else {
+        format!("{}/objects/", collection.trim_end_matches('/'))
+    };
+    let mut objects = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let mut req = http
+            .get(&base)
+            .bearer_auth(token)
+            .header("accept", "application/taxii+json;version=2.1")
+            .query(&[("limit", "1000"), ("match[type]", "indicator")]);
+        if let Some(n) = &next {
+            req = req.query(&[("next", n)]);
+        }
+        let res = req
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {base}"))?;
+        let status = res.status();
+        let body: serde_json::Value = res
+            .json()
+            .await
+            .with_context(|| format!("{base}: not a TAXII answer ({status})"))?;
+        if !status.is_success() {
+            anyhow::bail!(
+                "{base}: {status} {}",
+                body.get("description")
+                    .and_then(|d| d.as_str())
+                    .unwrap_or("")
+            );
+        }
+        if let Some(o) = body.get("objects").and_then(|o| o.as_array()) {
+            objects.extend(o.iter().cloned());
+        }
+        match (
+            body.get("more").and_then(|m| m.as_bool()),
+            body.get("next").and_then(|n| n.as_str()),
+        ) {
+            (Some(true), Some(n)) => next = Some(n.to_string()),
+            _ => break,
+        }
+    }
+    Ok(objects)
+}
+
+/// `mamori scan`: the library does the work; this reads the bundles, opens the logs, writes
+/// matches and, on a terminal, shows progress. Returns the matches per indicator id.
+fn scan(
+    args: cli::ScanArgs,
+    bundles: Vec<(String, Vec<u8>)>,
+) -> Result<(
+    std::process::ExitCode,
+    std::collections::BTreeMap<String, u64>,
+)> {
     use mamori_scan::scanner::{open, scan};
     use std::io::{IsTerminal, Write};
     let table = match args.format.as_str() {
@@ -202,12 +335,14 @@ fn scan(args: cli::ScanArgs) -> Result<std::process::ExitCode> {
         "table" => true,
         other => anyhow::bail!("unknown format {other} (jsonl or table)"),
     };
-    let bundle = std::fs::read(&args.indicators)
-        .with_context(|| format!("cannot read {}", args.indicators.display()))?;
-    let loaded = mamori_scan::stix::load(&bundle)
-        .with_context(|| format!("{}", args.indicators.display()))?;
-    let set = mamori_scan::IndicatorSet::new(loaded.indicators)
-        .with_context(|| format!("{}", args.indicators.display()))?;
+    let mut loaded = mamori_scan::stix::Loaded::default();
+    for (name, bytes) in &bundles {
+        let one = mamori_scan::stix::load(bytes).with_context(|| name.clone())?;
+        loaded.indicators.extend(one.indicators);
+        loaded.skipped += one.skipped;
+    }
+    let set = mamori_scan::IndicatorSet::new(loaded.indicators).context("indicators")?;
+    let mut per_indicator: std::collections::BTreeMap<String, u64> = Default::default();
     let threads = match args.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -260,6 +395,7 @@ fn scan(args: cli::ScanArgs) -> Result<std::process::ExitCode> {
             |found| {
                 for m in found {
                     let ind = set.get(m.indicator);
+                    *per_indicator.entry(ind.id.clone()).or_default() += 1;
                     if table {
                         writeln!(
                             out,
@@ -319,7 +455,7 @@ fn scan(args: cli::ScanArgs) -> Result<std::process::ExitCode> {
             String::new()
         }
     );
-    Ok(std::process::ExitCode::SUCCESS)
+    Ok((std::process::ExitCode::SUCCESS, per_indicator))
 }
 
 async fn sector_report(args: cli::SectorReportArgs) -> Result<std::process::ExitCode> {

@@ -821,3 +821,108 @@ fn scan_finds_exactly_the_planted_lines_of_the_demo_log() {
         stdout(&o)
     );
 }
+
+/// `mamori scan` as a member's scheduled job: indicators pulled from a TAXII collection of a
+/// running server, the logs scanned, and one sighting per matched indicator reported back.
+#[test]
+fn scan_pulls_indicators_over_taxii_and_reports_sightings() {
+    let db = demo_db();
+    let o = mamori(&[
+        "token",
+        "create",
+        "--database-url",
+        &db.url,
+        "--user",
+        "isac",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let token = stdout(&o).trim().to_string();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args([
+            "serve",
+            "--database-url",
+            &db.url,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let http = reqwest::Client::new();
+    rt.block_on(async {
+        for _ in 0..200 {
+            if http.get(format!("{base}/healthz")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    });
+    // An indicator to find, shared as GREEN by the ISAC.
+    let posted: serde_json::Value = rt.block_on(async {
+        http.post(format!("{base}/api/v1/sharing/indicators"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"kind": "domain", "value": "c2.scan-test.example", "tlp": "green"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    let id = posted["stix_id"].as_str().expect("posted").to_string();
+    let green = mamori_web::api::taxii::collection_id(mamori_domain::Tlp::Green);
+    let dir = std::env::temp_dir().join(format!("mamori-scan-taxii-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("proxy.log");
+    std::fs::write(&log, "GET http://c2.scan-test.example/a\nGET http://x.c2.scan-test.example/b\nGET http://notc2.scan-test.example.org/\n").unwrap();
+    let o = mamori(&[
+        "scan",
+        "--taxii",
+        &format!("{base}/taxii2/mamori/collections/{green}/"),
+        "--token",
+        &token,
+        "--report-sightings",
+        &base,
+        log.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ours: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|m| m["indicator"] == id.as_str())
+        .collect();
+    assert_eq!(ours.len(), 2, "{}", stdout(&o));
+    assert!(stderr(&o).contains("sightings reported"), "{}", stderr(&o));
+    let detail: serde_json::Value = rt.block_on(async {
+        http.get(format!("{base}/api/v1/sharing/objects/{id}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    assert_eq!(detail["sightings"].as_array().unwrap().len(), 1, "{detail}");
+    assert_eq!(detail["sightings"][0]["count"], 2);
+    // Without a token the scanner says what is missing.
+    let o = mamori(&[
+        "scan",
+        "--taxii",
+        &format!("{base}/taxii2/mamori/collections/{green}/"),
+        log.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--token"), "{}", stderr(&o));
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
