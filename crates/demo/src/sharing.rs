@@ -480,12 +480,10 @@ async fn seed_outreach(
                     Organiser::Fisc,
                     Organiser::Fsa,
                 ][e % 4];
-                let held_on = NaiveDate::from_ymd_opt(
-                    year,
-                    4 + (e as u32 * 11 / events.max(1) as u32).min(8),
-                    10 + e as u32 % 15,
-                )
-                .unwrap_or_default();
+                // April to October, so that the current fiscal year's events have taken place.
+                let month = 4 + (e as u32 * 7 / events.max(1) as u32).min(6);
+                let held_on =
+                    NaiveDate::from_ymd_opt(year, month, 10 + e as u32 % 15).unwrap_or_default();
                 let attendees: Vec<i64> = local
                     .iter()
                     .filter(|(i, _)| {
