@@ -41,8 +41,10 @@ pub struct SharedFilter {
     pub stix_type: Option<String>,
     pub kind: Option<String>,
     pub tlp: Option<Tlp>,
-    /// Matches the title or the value, case-insensitively.
+    /// Matches the title or the value, case-insensitively (a scan: slow on large stores).
     pub q: Option<String>,
+    /// The value exactly, as compared (indexed).
+    pub value: Option<String>,
     /// Only objects valid at this time and not revoked.
     pub active_at: Option<DateTime<Utc>>,
 }
@@ -72,6 +74,9 @@ pub struct TaxiiStatus {
     pub successes: Vec<(String, String)>,
     pub failures: Vec<(String, String, String)>,
 }
+
+/// Lists count their rows up to this many; beyond it the total reads "more than".
+pub const COUNT_CAP: i64 = 10_000;
 
 const OBJECT_COLUMNS: &str = "so.id, so.stix_id, so.stix_type, so.version, so.added_at, so.latest, so.tlp, so.audience, \
      so.author_org, o.code AS author_code, o.name_ja AS author_name_ja, o.name_en AS author_name_en, so.author_account, \
@@ -396,6 +401,9 @@ impl Store {
         if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             w.contains_any(&["so.title", "so.value"], q);
         }
+        if let Some(v) = &filter.value {
+            w.push(" AND so.value = ").text_arg(v.clone());
+        }
         if let Some(at) = filter.active_at {
             w.push(" AND NOT so.revoked AND (so.valid_from IS NULL OR so.valid_from <= ")
                 .arg(Arg::Time(at))
@@ -403,8 +411,14 @@ impl Store {
                 .arg(Arg::Time(at))
                 .push(")");
         }
+        // Counting a million readable rows would cost more than the page: count up to
+        // COUNT_CAP + 1 and let the reader say "more than".
         let total: i64 = {
-            let sql = format!("SELECT COUNT(*){}", w.text);
+            let sql = format!(
+                "SELECT COUNT(*) FROM (SELECT 1{} LIMIT {}) c",
+                w.text,
+                COUNT_CAP + 1
+            );
             read!(self, |c| bind_args!(sqlx::query_scalar(&sql), w.args)
                 .fetch_one(c)
                 .await)?

@@ -1495,6 +1495,21 @@ conformance!(
             .await
             .unwrap();
         assert_eq!(first_only[0].confidence, Some(50));
+        let exact = store
+            .list_shared(
+                scope,
+                &SharedFilter {
+                    value: Some("192.0.2.1".into()),
+                    ..Default::default()
+                },
+                &PageRequest {
+                    limit: 5,
+                    cursor: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(exact.total, 26, "{label}");
         let searched = store
             .list_shared(
                 scope,

@@ -55,12 +55,41 @@ pub struct ObjectsQuery {
     pub kind: Option<String>,
     /// clear, green, amber, amber_strict, red.
     pub tlp: Option<String>,
-    /// Text in the title or the value.
+    /// Text in the title or the value (a scan; slow on very large stores).
     pub q: Option<String>,
+    /// An indicator value exactly (as compared: lower-case hosts and hashes); indexed.
+    pub value: Option<String>,
     /// Only objects valid now and not revoked.
     pub active: Option<bool>,
     pub limit: Option<u32>,
     pub cursor: Option<String>,
+}
+
+/// A value as the store compares it, by its shape (what an analyst pastes).
+fn exact_value(v: &str) -> String {
+    let v = v.trim();
+    let kind = if v.contains("://") {
+        Kind::Url
+    } else if v.contains('@') {
+        Kind::Email
+    } else if v.contains('/') {
+        Kind::Cidr
+    } else if v.parse::<std::net::Ipv4Addr>().is_ok() {
+        Kind::Ipv4
+    } else if v.parse::<std::net::Ipv6Addr>().is_ok() {
+        Kind::Ipv6
+    } else if v.len() >= 32 && v.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Kind::Sha256
+    } else if v.contains('.') {
+        Kind::Domain
+    } else {
+        return v.to_string();
+    };
+    // Hashes of any length compare in lower case, as `check` gives them.
+    if kind == Kind::Sha256 {
+        return v.to_ascii_lowercase();
+    }
+    check(kind, v).unwrap_or_else(|_| v.to_string())
 }
 
 fn nonempty(s: &Option<String>) -> Option<&str> {
@@ -103,6 +132,7 @@ impl ObjectsQuery {
                 kind: nonempty(&self.kind).map(str::to_string),
                 tlp,
                 q: nonempty(&self.q).map(str::to_string),
+                value: nonempty(&self.value).map(exact_value),
                 active_at: self.active.unwrap_or(false).then(Utc::now),
             },
             PageRequest {
@@ -182,7 +212,10 @@ pub fn view(o: &SharedObject, scope: &SharingScope, sighted_by: i64) -> SharedVi
 pub struct SharedList {
     pub items: Vec<SharedView>,
     pub next: Option<String>,
+    /// Rows matching, counted up to 10,000; see `total_capped`.
     pub total: i64,
+    /// More than 10,000 rows match: `total` is a lower bound.
+    pub total_capped: bool,
 }
 
 /// One page of readable objects with their sighting counts: the list page, the API and
@@ -203,7 +236,8 @@ pub async fn list_views(
             .map(|o| view(o, &scope, counts.get(&o.stix_id).copied().unwrap_or(0)))
             .collect(),
         next: page.next,
-        total: page.total,
+        total: page.total.min(mamori_store::sharing::COUNT_CAP),
+        total_capped: page.total > mamori_store::sharing::COUNT_CAP,
     })
 }
 

@@ -67,6 +67,7 @@ fn query_string(q: &ObjectsQuery) -> String {
         ("kind", &q.kind),
         ("tlp", &q.tlp),
         ("q", &q.q),
+        ("value", &q.value),
     ] {
         if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
             parts.push((k, v.to_string()));
@@ -129,10 +130,17 @@ pub async fn list(
                 @for tl in Tlp::ALL { option value=(tl.code()) selected[sel(&q.objects.tlp, tl.code())] { (tl.label()) } }
             } }
             label { (t(l, "sharing.filter.q")) " " input type="search" name="q" value=(q.objects.q.clone().unwrap_or_default()); }
+            label {
+                (t(l, "sharing.filter.value")) " "
+                input type="search" name="value" value=(q.objects.value.clone().unwrap_or_default());
+            }
             label { input type="checkbox" name="active" value="true" checked[q.objects.active == Some(true)]; " " (t(l, "sharing.filter.active")) }
             button type="submit" { (t(l, "filter.apply")) }
         }
-        p #count { (tf(l, "sharing.count", &[("n", &list.total.to_string())])) }
+        p #count {
+            @if list.total_capped { (tf(l, "sharing.count_more", &[("n", &list.total.to_string())])) }
+            @else { (tf(l, "sharing.count", &[("n", &list.total.to_string())])) }
+        }
         @if list.items.is_empty() {
             p.empty { (t(l, "sharing.empty")) }
         } @else {

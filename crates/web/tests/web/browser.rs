@@ -500,7 +500,8 @@ async fn a_supervisor_drills_into_a_priority_and_an_institution_reads_only_its_f
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_member_shares_an_indicator_reports_a_sighting_and_revokes_it_and_a_supervisor_sees_outreach() {
+async fn a_member_shares_an_indicator_reports_a_sighting_and_revokes_it_and_a_supervisor_sees_outreach(
+) {
     let Some(driver) = Driver::start().await else {
         use std::io::Write;
         let _ = writeln!(
@@ -514,7 +515,10 @@ async fn a_member_shares_an_indicator_reports_a_sighting_and_revokes_it_and_a_su
     // A bank's security staff reads what is shared and posts an AMBER+STRICT indicator.
     sign_in_demo(&driver, &app, "bank-staff", "/mutual-aid").await;
     driver.wait_for("#standing").await;
-    assert!(driver.find_all("#shared tbody tr").await.len() >= 10, "the demo's shared objects are listed");
+    assert!(
+        driver.find_all("#shared tbody tr").await.len() >= 10,
+        "the demo's shared objects are listed"
+    );
     driver.click("a[href='/mutual-aid/new']").await;
     driver.wait_for("#indicator-form").await;
     driver.script("document.querySelector('#i-kind').value = 'domain'; document.querySelector('#i-tlp').value = 'amber_strict';").await;
@@ -523,8 +527,17 @@ async fn a_member_shares_an_indicator_reports_a_sighting_and_revokes_it_and_a_su
     driver.click("#indicator-form button[type=submit]").await;
     driver.wait_for("#sighting-form").await;
     assert!(driver.text("main").await.contains("共有しました"));
-    assert_eq!(driver.text("#value").await, "phish-browser.example", "stored as compared: lower case");
-    let url: String = driver.script("return location.pathname;").await.as_str().unwrap_or_default().to_string();
+    assert_eq!(
+        driver.text("#value").await,
+        "phish-browser.example",
+        "stored as compared: lower case"
+    );
+    let url: String = driver
+        .script("return location.pathname;")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert!(url.starts_with("/mutual-aid/objects/indicator--"), "{url}");
 
     // A sighting, then a revocation that asks for confirmation first.
@@ -536,7 +549,10 @@ async fn a_member_shares_an_indicator_reports_a_sighting_and_revokes_it_and_a_su
     driver.script("document.querySelector('#revoke-form input[name=confirm]').removeAttribute('required');").await;
     driver.click("#revoke-form button[type=submit]").await;
     driver.wait_for(".errors").await;
-    assert!(driver.text(".errors").await.contains("確認欄"), "no confirmation, no revocation");
+    assert!(
+        driver.text(".errors").await.contains("確認欄"),
+        "no confirmation, no revocation"
+    );
     driver.click("#revoke-form input[name=confirm]").await;
     driver.click("#revoke-form button[type=submit]").await;
     driver.wait_for("#revoked-flag").await;
@@ -547,7 +563,11 @@ async fn a_member_shares_an_indicator_reports_a_sighting_and_revokes_it_and_a_su
     driver.wait_for("#sign-in").await;
     sign_in_demo(&driver, &app, "fsa", "/outreach").await;
     driver.wait_for("#chart-attendance svg").await;
-    assert_eq!(driver.find_all("#h-regions + table tbody tr").await.len(), 11, "all eleven regions");
+    assert_eq!(
+        driver.find_all("#h-regions + table tbody tr").await.len(),
+        11,
+        "all eleven regions"
+    );
     assert!(driver.text("#disparity").await.contains("%"));
     driver.screenshot("outreach.png").await;
     driver.goto(&app.url(&url)).await;

@@ -323,6 +323,25 @@ async fn tlp_is_enforced_on_every_read_path() {
         assert_eq!(via_manifest, feed, "TAXII manifests as {u}");
     }
 
+    // Exact value lookup (indexed), normalised as stored; and it obeys TLP too.
+    let (_, exact) = get_json(
+        &app,
+        &full,
+        "/api/v1/sharing/objects?value=Green.TLP-test.example",
+    )
+    .await;
+    assert_eq!(
+        ids_of(&exact, "items"),
+        BTreeSet::from([objects["green"].clone()])
+    );
+    let (_, hidden) = get_json(
+        &app,
+        &outsider,
+        "/api/v1/sharing/objects?value=green.tlp-test.example",
+    )
+    .await;
+    assert_eq!(hidden["total"], 0);
+
     // Anonymous posts: peers do not see the source, ISAC staff and the author do.
     let anon = &objects["green-anon"];
     let (_, peer_view) = get_json(&app, &full, &format!("/api/v1/sharing/objects/{anon}")).await;
