@@ -1,6 +1,6 @@
 //! Writing, browsing and verifying the audit trail.
 
-use crate::sql::{bind_args, Arg, Cursor, Sql, ROWS_PER_INSERT};
+use crate::sql::{bind_args, rows_per_statement, Arg, Cursor, Sql};
 use crate::{on_tx, read, Page, PageRequest, Result, Store, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
@@ -134,7 +134,7 @@ impl Tx {
                 hash,
             });
         }
-        for chunk in records.chunks(ROWS_PER_INSERT) {
+        for chunk in records.chunks(rows_per_statement(self.backend, 11)) {
             let mut sql = Sql::new(
                 self.backend,
                 &format!("INSERT INTO audit_log ({COLUMNS}) VALUES "),

@@ -5,7 +5,7 @@
 //! current status there so that two reviewers cannot both act on the same submission.
 
 use crate::audit::AuditEvent;
-use crate::sql::{bind_args, Arg, Sql, ROWS_PER_INSERT};
+use crate::sql::{bind_args, rows_per_statement, Arg, Sql};
 use crate::{on_tx, read, Actor, Result, Store, StoreError, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use mamori_domain::policy::InstitutionScope;
@@ -252,7 +252,7 @@ impl Store {
         .fetch_one(c)
         .await
         })?;
-        for chunk in institutions.chunks(ROWS_PER_INSERT) {
+        for chunk in institutions.chunks(rows_per_statement(self.backend(), 5)) {
             let mut sql = Sql::new(self.backend(), "INSERT INTO assignments (campaign_id, institution_id, status, due_on, updated_at) VALUES ");
             for (i, inst) in chunk.iter().enumerate() {
                 if i > 0 {
@@ -666,7 +666,7 @@ impl Tx {
         events: &[NewEvent<'_>],
     ) -> Result<()> {
         let now = Utc::now();
-        for chunk in events.chunks(ROWS_PER_INSERT) {
+        for chunk in events.chunks(rows_per_statement(self.backend, 10)) {
             let mut sql = Sql::new(
                 self.backend,
                 "INSERT INTO assignment_events (assignment_id, action, actor, comment, snapshot, at) VALUES ",
@@ -716,7 +716,7 @@ impl Store {
             .iter()
             .flat_map(|l| l.answers.iter().map(move |a| (l.assignment_id, a)))
             .collect();
-        for chunk in rows.chunks(ROWS_PER_INSERT) {
+        for chunk in rows.chunks(rows_per_statement(self.backend(), 6)) {
             let mut sql = Sql::new(self.backend(), "INSERT INTO answers (assignment_id, item_id, value, comment, answered_by, answered_at) VALUES ");
             for (i, (assignment, a)) in chunk.iter().enumerate() {
                 if i > 0 {
@@ -741,7 +741,7 @@ impl Store {
                 .filter(|l| l.status == status)
                 .map(|l| l.assignment_id)
                 .collect();
-            for chunk in ids.chunks(ROWS_PER_INSERT) {
+            for chunk in ids.chunks(rows_per_statement(self.backend(), 1)) {
                 let mut sql = Sql::new(self.backend(), "UPDATE assignments SET status = ");
                 sql.text_arg(status.code())
                     .push(", updated_at = ")

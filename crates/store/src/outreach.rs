@@ -1,7 +1,7 @@
 //! Outreach: seminars and workshops, and which institutions attended.
 
 use crate::audit::AuditEvent;
-use crate::sql::{bind_args, Arg, Sql, ROWS_PER_INSERT};
+use crate::sql::{bind_args, rows_per_statement, Arg, Sql};
 use crate::{on_tx, read, Actor, Result, Store, StoreError};
 use chrono::{NaiveDate, Utc};
 use mamori_domain::sharing::{EventAudience, EventKind, Organiser};
@@ -108,7 +108,7 @@ impl Store {
             let mut unique = attendees.clone();
             unique.sort_unstable();
             unique.dedup();
-            for chunk in unique.chunks(ROWS_PER_INSERT) {
+            for chunk in unique.chunks(rows_per_statement(self.backend(), 2)) {
                 let mut sql = Sql::new(
                     self.backend(),
                     "INSERT INTO outreach_attendance (event_id, institution_id) VALUES ",

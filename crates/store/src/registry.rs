@@ -1,7 +1,7 @@
 //! The registry: institutions, the other organisations, and contacts.
 
 use crate::audit::{invalid_cursor, AuditEvent};
-use crate::sql::{bind_args, Arg, Cursor, Sql, ROWS_PER_INSERT};
+use crate::sql::{bind_args, rows_per_statement, Arg, Cursor, Sql};
 use crate::{conflict_on, on_tx, read, Actor, Page, PageRequest, Result, Store, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use mamori_domain::institution::{ContactInput, InstitutionInput};
@@ -335,7 +335,7 @@ impl Store {
         let mut tx = self.begin().await?;
         let mut existing: std::collections::HashMap<String, OrganisationRow> =
             std::collections::HashMap::new();
-        for chunk in rows.chunks(ROWS_PER_INSERT) {
+        for chunk in rows.chunks(rows_per_statement(self.backend(), 1)) {
             let mut sql = Sql::new(
                 self.backend(),
                 &format!("SELECT {ORG_COLUMNS} FROM organisations WHERE code IN ("),
@@ -498,7 +498,7 @@ impl Tx {
     ) -> Result<Vec<i64>> {
         let now = Utc::now();
         let mut ids = Vec::with_capacity(inputs.len());
-        for chunk in inputs.chunks(ROWS_PER_INSERT) {
+        for chunk in inputs.chunks(rows_per_statement(self.backend, 13)) {
             let mut sql = Sql::new(
                 self.backend,
                 "INSERT INTO organisations (kind, code, name_ja, name_en, sector, size_tier, bureau, prefecture, \
@@ -689,7 +689,7 @@ impl Tx {
     ) -> Result<Vec<i64>> {
         let now = Utc::now();
         let mut ids = Vec::with_capacity(contacts.len());
-        for chunk in contacts.chunks(ROWS_PER_INSERT) {
+        for chunk in contacts.chunks(rows_per_statement(self.backend, 6)) {
             let mut sql = Sql::new(
                 self.backend,
                 "INSERT INTO contacts (organisation_id, name, title, email, phone, created_at) VALUES ",

@@ -6,7 +6,7 @@
 //! `Sql::sharing_scope`: no query here decides visibility by itself.
 
 use crate::audit::AuditEvent;
-use crate::sql::{bind_args, Arg, Sql, ROWS_PER_INSERT};
+use crate::sql::{bind_args, rows_per_statement, Arg, Sql};
 use crate::{on_tx, read, Actor, Page, PageRequest, Result, Store, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use mamori_domain::policy::SharingScope;
@@ -163,7 +163,7 @@ impl Tx {
         now: DateTime<Utc>,
     ) -> Result<Vec<i64>> {
         let mut ids = Vec::with_capacity(rows.len());
-        for chunk in rows.chunks(ROWS_PER_INSERT) {
+        for chunk in rows.chunks(rows_per_statement(self.backend, 19)) {
             let mut sql = Sql::new(
                 self.backend,
                 "INSERT INTO shared_objects (stix_id, stix_type, version, added_at, latest, tlp, audience, author_org, \
@@ -264,7 +264,7 @@ impl Tx {
         let mut names: Vec<&str> = objects.iter().map(|o| o.stix_id.as_str()).collect();
         names.sort_unstable();
         names.dedup();
-        for chunk in names.chunks(ROWS_PER_INSERT) {
+        for chunk in names.chunks(rows_per_statement(tx.backend, 1)) {
             let mut sql = Sql::new(
                 tx.backend,
                 "SELECT stix_id, author_org, version FROM shared_objects WHERE stix_id IN (",
@@ -336,7 +336,7 @@ impl Tx {
         // Re-mark the newest version of every object that gained an older or newer one.
         superseding.sort_unstable();
         superseding.dedup();
-        for chunk in superseding.chunks(ROWS_PER_INSERT) {
+        for chunk in superseding.chunks(rows_per_statement(tx.backend, 1)) {
             let mut sql = Sql::new(
                 tx.backend,
                 "UPDATE shared_objects SET latest = (version = (SELECT MAX(v.version) FROM shared_objects v WHERE v.stix_id = shared_objects.stix_id)) WHERE stix_id IN (",
@@ -583,7 +583,7 @@ impl Store {
     /// Many sightings at once (demo data, bulk imports), each audited, in one transaction.
     pub async fn add_sightings(&self, actor: &Actor, rows: &[(i64, NewSighting)]) -> Result<()> {
         let mut tx = self.begin().await?;
-        for chunk in rows.chunks(ROWS_PER_INSERT) {
+        for chunk in rows.chunks(rows_per_statement(self.backend(), 9)) {
             let mut sql = Sql::new(
                 self.backend(),
                 "INSERT INTO sightings (stix_id, indicator_stix_id, organisation_id, account_id, count, first_seen, last_seen, false_positive, created_at) VALUES ",
@@ -647,7 +647,7 @@ impl Store {
         indicator_stix_ids: &[String],
     ) -> Result<HashMap<String, i64>> {
         let mut out = HashMap::new();
-        for chunk in indicator_stix_ids.chunks(ROWS_PER_INSERT) {
+        for chunk in indicator_stix_ids.chunks(rows_per_statement(self.backend(), 1)) {
             let mut sql = Sql::new(
                 self.backend(),
                 "SELECT indicator_stix_id, COUNT(DISTINCT organisation_id) FROM sightings WHERE NOT false_positive AND indicator_stix_id IN (",
