@@ -29,7 +29,7 @@ fn indicator(i: usize) -> Value {
         "name": format!("bench {i}"), "indicator_types": ["malicious-activity"],
         "pattern": format!("[domain-name:value = 'host{i}.bench.example']"), "pattern_type": "stix",
         "valid_from": "2026-06-01T00:00:00Z", "confidence": (i % 100) as i64,
-        "object_marking_refs": [if i % 2 == 0 { Tlp::Green.stix_id() } else { Tlp::Clear.stix_id() }]
+        "object_marking_refs": [if i.is_multiple_of(2) { Tlp::Green.stix_id() } else { Tlp::Clear.stix_id() }]
     })
 }
 
@@ -163,7 +163,10 @@ async fn run(db: TestDatabase, total: usize, rounds: usize) {
     };
     let _ = last_added;
     // Odd indices are CLEAR.
-    let one = indicator(total / 2 | 1)["id"].as_str().unwrap().to_string();
+    let one = indicator((total / 2) | 1)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let scenarios: Vec<(&str, String, Option<&str>)> = vec![
         (
             "TAXII objects, first page (100)",
@@ -203,6 +206,14 @@ async fn run(db: TestDatabase, total: usize, rounds: usize) {
         (
             "API list, kind and TLP filter",
             format!("{base}/api/v1/sharing/objects?limit=50&kind=domain&tlp=green"),
+            None,
+        ),
+        (
+            "API exact value (indexed)",
+            format!(
+                "{base}/api/v1/sharing/objects?limit=50&value=HOST{}.bench.example",
+                total / 3
+            ),
             None,
         ),
         (

@@ -82,7 +82,7 @@ route_table! {
     get "/outsourcing" => ui::soon::outsourcing;
     get "/exercises" => ui::soon::exercises;
     get "/mutual-aid" => ui::sharing::list;
-    get "/mutual-aid/export.stix.json" => ui::sharing::export;
+    get "/mutual-aid/export.stix.json" => api::sharing::export;
     get "/mutual-aid/new" => ui::sharing::new_page;
     post "/mutual-aid/indicators" => ui::sharing::post_indicator;
     post "/mutual-aid/advisories" => ui::sharing::post_advisory;

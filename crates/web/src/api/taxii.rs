@@ -318,20 +318,37 @@ pub async fn manifest(
     Ok(envelope(&rows, more, items, "objects"))
 }
 
+/// The rows of one object: its latest version (or those `match[version]` names), or every
+/// version; "not found" when the reader may see none.
+async fn object_rows(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    uri: &Uri,
+    (id, object_id): (String, String),
+    every_version: bool,
+) -> AppResult<(SharingScope, Vec<SharedObject>, bool)> {
+    let (scope, tlp) = readable_collection(state, ctx, headers, &id).await?;
+    let (mut f, spec_ok) = filter_of(uri, tlp)?;
+    f.ids = vec![object_id];
+    if every_version {
+        f.versions = Some(Vec::new());
+    }
+    let (rows, more) = page(state, scope, &f, spec_ok).await?;
+    if rows.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    Ok((scope, rows, more))
+}
+
 pub async fn get_object(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
     uri: Uri,
-    PathParam((id, object_id)): PathParam<(String, String)>,
+    PathParam(ids): PathParam<(String, String)>,
 ) -> AppResult<Response> {
-    let (scope, tlp) = readable_collection(&state, &ctx, &headers, &id).await?;
-    let (mut f, spec_ok) = filter_of(&uri, tlp)?;
-    f.ids = vec![object_id];
-    let (rows, more) = page(&state, scope, &f, spec_ok).await?;
-    if rows.is_empty() {
-        return Err(AppError::NotFound);
-    }
+    let (scope, rows, more) = object_rows(&state, &ctx, &headers, &uri, ids, false).await?;
     let items = rows.iter().map(|o| to_stix(o, &scope)).collect();
     Ok(envelope(&rows, more, items, "objects"))
 }
@@ -341,16 +358,9 @@ pub async fn versions(
     ctx: Ctx,
     headers: HeaderMap,
     uri: Uri,
-    PathParam((id, object_id)): PathParam<(String, String)>,
+    PathParam(ids): PathParam<(String, String)>,
 ) -> AppResult<Response> {
-    let (scope, tlp) = readable_collection(&state, &ctx, &headers, &id).await?;
-    let (mut f, spec_ok) = filter_of(&uri, tlp)?;
-    f.ids = vec![object_id];
-    f.versions = Some(Vec::new());
-    let (rows, more) = page(&state, scope, &f, spec_ok).await?;
-    if rows.is_empty() {
-        return Err(AppError::NotFound);
-    }
+    let (_, rows, more) = object_rows(&state, &ctx, &headers, &uri, ids, true).await?;
     let items = rows.iter().map(|o| json!(o.version)).collect();
     Ok(envelope(&rows, more, items, "versions"))
 }

@@ -4,9 +4,9 @@
 //! which asks the TLP policy.
 
 use crate::api::sharing::{
-    change_trial_policy, detail_of, export_bundle, import_bundle, list_views, new_advisory,
-    new_indicator, publish_one, report_sighting, scope_of, set_revoked, stix_download, Addressing,
-    NewAdvisoryBody, NewIndicatorBody, ObjectsQuery, SharedView, SightingBody, TrialPolicyBody,
+    change_trial_policy, detail_of, import_bundle, list_views, new_advisory, new_indicator,
+    publish_one, report_sighting, scope_of, set_revoked, Addressing, NewAdvisoryBody,
+    NewIndicatorBody, ObjectsQuery, SharedView, SightingBody, TrialPolicyBody,
 };
 use crate::context::{ApiQuery, Ctx, PathParam, UiForm};
 use crate::error::{AppError, AppResult};
@@ -190,16 +190,6 @@ fn title_of(l: Lang, v: &SharedView) -> String {
         }
     }
     v.title.clone()
-}
-
-pub async fn export(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ApiQuery(q): ApiQuery<ObjectsQuery>,
-) -> AppResult<Response> {
-    let p = ctx.principal()?;
-    let (filter, _) = q.parse()?;
-    Ok(stix_download(&export_bundle(&state, p, &filter).await?))
 }
 
 /// The addressing fields of a form, as posted.
@@ -400,6 +390,24 @@ fn new_response(
     res
 }
 
+/// Publishes what a form built and shows it, or shows the form again with its errors.
+async fn shared_or_form(
+    state: &AppState,
+    p: &Principal,
+    built: AppResult<mamori_domain::sharing::NewShared>,
+    form: impl FnOnce(&[FieldError]) -> Response,
+) -> AppResult<Response> {
+    match built {
+        Ok(n) => {
+            let v = publish_one(state, p, n).await?;
+            let to = format!("/mutual-aid/objects/{}?notice=notice.shared", v.stix_id);
+            Ok(Redirect::to(&to).into_response())
+        }
+        Err(AppError::Validation(errors)) => Ok(form(&errors)),
+        Err(e) => Err(e),
+    }
+}
+
 async fn require_post(state: &AppState, p: &Principal) -> AppResult<()> {
     let trial = state.store.trial_policy().await?;
     Ok(check_sharing(p, SharingAction::Post, &trial)?)
@@ -462,24 +470,10 @@ pub async fn post_indicator(
         true => new_indicator(&state, &body).await,
         false => Err(AppError::Validation(errors)),
     };
-    match result {
-        Ok(n) => {
-            let v = publish_one(&state, p, n).await?;
-            Ok(Redirect::to(&format!(
-                "/mutual-aid/objects/{}?notice=notice.shared",
-                v.stix_id
-            ))
-            .into_response())
-        }
-        Err(AppError::Validation(errors)) => Ok(new_response(
-            &ctx,
-            &f,
-            &AdvisoryForm::default(),
-            &errors,
-            "indicator",
-        )),
-        Err(e) => Err(e),
-    }
+    let form = |errors: &[FieldError]| {
+        new_response(&ctx, &f, &AdvisoryForm::default(), errors, "indicator")
+    };
+    shared_or_form(&state, p, result, form).await
 }
 
 pub async fn post_advisory(
@@ -504,24 +498,10 @@ pub async fn post_advisory(
         indicators: split(&f.indicators),
         addressing: f.addressing.addressing(),
     };
-    match new_advisory(&state, &body).await {
-        Ok(n) => {
-            let v = publish_one(&state, p, n).await?;
-            Ok(Redirect::to(&format!(
-                "/mutual-aid/objects/{}?notice=notice.shared",
-                v.stix_id
-            ))
-            .into_response())
-        }
-        Err(AppError::Validation(errors)) => Ok(new_response(
-            &ctx,
-            &IndicatorForm::default(),
-            &f,
-            &errors,
-            "advisory",
-        )),
-        Err(e) => Err(e),
-    }
+    let form = |errors: &[FieldError]| {
+        new_response(&ctx, &IndicatorForm::default(), &f, errors, "advisory")
+    };
+    shared_or_form(&state, p, new_advisory(&state, &body).await, form).await
 }
 
 pub async fn import(
