@@ -627,7 +627,12 @@ fn detail_page(
             @if let Some(f) = v.valid_from { dt { (t(l, "sharing.valid_from")) } dd { (f.format("%Y-%m-%d %H:%M UTC")) } }
             @if let Some(u) = v.valid_until { dt { (t(l, "sharing.valid_until")) } dd { (u.format("%Y-%m-%d %H:%M UTC")) } }
             dt { (t(l, "sharing.col.sighted")) } dd #sighted-by { (tf(l, "sharing.sighted_by", &[("n", &v.sighted_by.to_string())])) }
-            @if let Some(r) = &d.recipients { dt { (t(l, "sharing.recipients")) } dd #recipients { (r.join(", ")) } }
+            @if let Some(r) = &d.recipients {
+                dt { (t(l, "sharing.recipients")) }
+                dd #recipients {
+                    @if r.is_empty() { (t(l, "sharing.audience.community")) } @else { (r.join(", ")) }
+                }
+            }
         }
         @if let Some(text) = lang_text("x_mamori_description_ja", "description") {
             section { h2 { (t(l, "sharing.description")) } p.prose { (text) } }
@@ -644,7 +649,7 @@ fn detail_page(
                     thead { tr { th { (t(l, "sharing.col.source")) } th { (t(l, "sharing.count_seen")) } th { (t(l, "sharing.first_seen")) } th { (t(l, "sharing.last_seen")) } th { (t(l, "sharing.false_positive")) } } }
                     tbody { @for si in &d.sightings { tr {
                         td { @if let Some(o) = &si.organisation { (if l == Lang::Ja { &o.name_ja } else { &o.name_en }) } }
-                        td { (si.count) } td { (si.first_seen.format("%Y-%m-%d %H:%M")) } td { (si.last_seen.format("%Y-%m-%d %H:%M")) }
+                        td { (si.count) } td { (jst(si.first_seen)) } td { (jst(si.last_seen)) }
                         td { (t(l, if si.false_positive { "common.yes" } else { "common.no" })) }
                     } } }
                 }
@@ -719,6 +724,13 @@ pub struct SightingForm {
     pub last_seen: String,
     #[serde(default)]
     pub false_positive: Option<String>,
+}
+
+/// A time as the sighting form takes it: Japan time, to the minute.
+fn jst(t: DateTime<Utc>) -> String {
+    (t + chrono::Duration::hours(9))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 fn local_time(field: &str, s: &str, errors: &mut Vec<FieldError>) -> DateTime<Utc> {

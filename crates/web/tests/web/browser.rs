@@ -519,6 +519,7 @@ async fn a_member_shares_an_indicator_reports_a_sighting_and_revokes_it_and_a_su
         driver.find_all("#shared tbody tr").await.len() >= 10,
         "the demo's shared objects are listed"
     );
+    driver.screenshot("mutual-aid-list.png").await;
     driver.click("a[href='/mutual-aid/new']").await;
     driver.wait_for("#indicator-form").await;
     driver.script("document.querySelector('#i-kind').value = 'domain'; document.querySelector('#i-tlp').value = 'amber_strict';").await;
@@ -541,11 +542,15 @@ async fn a_member_shares_an_indicator_reports_a_sighting_and_revokes_it_and_a_su
     assert!(url.starts_with("/mutual-aid/objects/indicator--"), "{url}");
 
     // A sighting, then a revocation that asks for confirmation first.
-    driver.script("document.querySelector('#s-first').value = '2026-11-01T09:00'; document.querySelector('#s-last').value = '2026-11-01T10:00';").await;
-    driver.type_into("#s-count", "2").await;
+    driver.script("document.querySelector('#s-first').value = '2026-11-01T09:00'; document.querySelector('#s-last').value = '2026-11-01T10:00'; document.querySelector('#s-count').value = '2';").await;
     driver.click("#sighting-form button[type=submit]").await;
     driver.wait_for("#sightings").await;
     assert!(driver.text("main").await.contains("観測を報告しました"));
+    let sighting = driver.text("#sightings tbody tr").await;
+    assert!(
+        sighting.contains("2026-11-01 09:00") && sighting.contains(" 2 "),
+        "shown in Japan time as entered: {sighting}"
+    );
     driver.script("document.querySelector('#revoke-form input[name=confirm]').removeAttribute('required');").await;
     driver.click("#revoke-form button[type=submit]").await;
     driver.wait_for(".errors").await;
