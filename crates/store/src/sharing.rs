@@ -232,6 +232,42 @@ impl Store {
         Ok(outcome)
     }
 
+    /// Objects and sightings of one publisher in one transaction: a bundle or a TAXII POST.
+    /// Sightings already stored (by id) are left alone. With `atomic`, an object of another
+    /// organisation makes the whole call change nothing. Returns the objects' outcome and
+    /// how many sightings were new.
+    pub async fn publish_with_sightings(
+        &self,
+        actor: &Actor,
+        publisher: Publisher,
+        objects: &[NewShared],
+        sightings: &[NewSighting],
+        atomic: bool,
+    ) -> Result<(Vec<Published>, usize)> {
+        let mut tx = self.begin().await?;
+        let outcome = if objects.is_empty() {
+            Vec::new()
+        } else {
+            tx.publish(actor, publisher, objects, atomic).await?
+        };
+        if atomic && outcome.contains(&Published::NotYours) {
+            tx.rollback().await?;
+            return Ok((outcome, 0));
+        }
+        let rows: Vec<(i64, Option<i64>, NewSighting)> = sightings
+            .iter()
+            .map(|s| (publisher.organisation_id, publisher.account_id, s.clone()))
+            .collect();
+        let added = tx.insert_sightings(actor, &rows).await?;
+        if outcome.is_empty() && added == 0 {
+            // Nothing new: nothing to audit, nothing to commit.
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
+        Ok((outcome, added))
+    }
+
     /// Publications of several publishers in one transaction (demo data, bulk loads).
     pub async fn publish_all(
         &self,
@@ -580,48 +616,20 @@ impl Store {
         Ok(id)
     }
 
-    /// Many sightings at once (demo data, bulk imports), each audited, in one transaction.
-    pub async fn add_sightings(&self, actor: &Actor, rows: &[(i64, NewSighting)]) -> Result<()> {
-        let mut tx = self.begin().await?;
-        for chunk in rows.chunks(rows_per_statement(self.backend(), 9)) {
-            let mut sql = Sql::new(
-                self.backend(),
-                "INSERT INTO sightings (stix_id, indicator_stix_id, organisation_id, account_id, count, first_seen, last_seen, false_positive, created_at) VALUES ",
-            );
-            for (i, (org, s)) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.row(vec![
-                    Arg::Text(s.stix_id.clone()),
-                    Arg::Text(s.indicator_stix_id.clone()),
-                    Arg::I64(*org),
-                    Arg::OptI64(None),
-                    Arg::I64(s.count),
-                    Arg::Time(s.first_seen),
-                    Arg::Time(s.last_seen),
-                    Arg::Bool(s.false_positive),
-                    Arg::Time(s.created),
-                ]);
-            }
-            tx.execute(&sql).await.map_err(|e| match e {
-                StoreError::Database(d) => crate::conflict_on("stix_id")(d),
-                other => other,
-            })?;
-        }
-        let events = rows
+    /// Many sightings at once (demo data), each audited, in one transaction.
+    pub async fn add_sightings(&self, actor: &Actor, rows: &[(i64, NewSighting)]) -> Result<usize> {
+        let rows: Vec<(i64, Option<i64>, NewSighting)> = rows
             .iter()
-            .map(|(org, s)| AuditEvent {
-                actor,
-                organisation_id: Some(*org),
-                action: "sighting.create",
-                object_type: "sighting",
-                object_id: s.stix_id.clone(),
-                changes: json!({"indicator": s.indicator_stix_id, "count": s.count, "false_positive": s.false_positive}),
-            })
+            .map(|(org, s)| (*org, None, s.clone()))
             .collect();
-        tx.audit_many(events).await?;
-        tx.commit().await
+        let mut tx = self.begin().await?;
+        let added = tx.insert_sightings(actor, &rows).await?;
+        if added == 0 {
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
+        Ok(added)
     }
 
     /// Every sighting of one indicator. Callers show them only as the policy allows
@@ -819,5 +827,61 @@ impl Store {
         .fetch_optional(c)
         .await)?;
         name.ok_or(StoreError::NotFound)
+    }
+}
+
+impl Tx {
+    /// Inserts sightings (organisation, account, sighting) in multi-row statements, skipping
+    /// ids already stored, and audits each one written. Returns how many were written.
+    pub async fn insert_sightings(
+        &mut self,
+        actor: &Actor,
+        rows: &[(i64, Option<i64>, NewSighting)],
+    ) -> Result<usize> {
+        let mut written: std::collections::HashSet<String> = Default::default();
+        for chunk in rows.chunks(rows_per_statement(self.backend, 9)) {
+            let mut sql = Sql::new(
+                self.backend,
+                "INSERT INTO sightings (stix_id, indicator_stix_id, organisation_id, account_id, count, first_seen, last_seen, false_positive, created_at) VALUES ",
+            );
+            for (i, (org, account, s)) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.row(vec![
+                    Arg::Text(s.stix_id.clone()),
+                    Arg::Text(s.indicator_stix_id.clone()),
+                    Arg::I64(*org),
+                    Arg::OptI64(*account),
+                    Arg::I64(s.count),
+                    Arg::Time(s.first_seen),
+                    Arg::Time(s.last_seen),
+                    Arg::Bool(s.false_positive),
+                    Arg::Time(s.created),
+                ]);
+            }
+            sql.push(" ON CONFLICT (stix_id) DO NOTHING RETURNING stix_id");
+            let got: Vec<String> = on_tx!(self, |c| bind_args!(
+                sqlx::query_scalar(&sql.text),
+                sql.args
+            )
+            .fetch_all(c)
+            .await)?;
+            written.extend(got);
+        }
+        let events = rows
+            .iter()
+            .filter(|(_, _, s)| written.contains(&s.stix_id))
+            .map(|(org, _, s)| AuditEvent {
+                actor,
+                organisation_id: Some(*org),
+                action: "sighting.create",
+                object_type: "sighting",
+                object_id: s.stix_id.clone(),
+                changes: json!({"indicator": s.indicator_stix_id, "count": s.count, "false_positive": s.false_positive}),
+            })
+            .collect();
+        self.audit_many(events).await?;
+        Ok(written.len())
     }
 }

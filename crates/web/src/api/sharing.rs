@@ -291,16 +291,13 @@ pub async fn detail_of(state: &AppState, p: &Principal, stix_id: &str) -> AppRes
     let o = state.store.shared_object(scope, stix_id).await?;
     let versions = state.store.shared_versions(scope, stix_id).await?;
     let all = state.store.sightings_of(stix_id).await?;
-    let sighted_by = {
-        let mut orgs: Vec<i64> = all
-            .iter()
-            .filter(|s| !s.false_positive)
-            .map(|s| s.organisation_id)
-            .collect();
-        orgs.sort_unstable();
-        orgs.dedup();
-        orgs.len() as i64
-    };
+    let sighted_by = state
+        .store
+        .sighting_counts(std::slice::from_ref(&o.stix_id))
+        .await?
+        .get(&o.stix_id)
+        .copied()
+        .unwrap_or(0);
     let sees_all = scope.sees_sighters(o.author_organisation);
     let sightings = all
         .iter()
@@ -716,15 +713,12 @@ pub async fn set_revoked(
         recipient_organisations: recipients.organisations,
         recipient_accounts: recipients.accounts,
     };
-    let curator = Publisher {
-        curator: true,
-        ..publisher(p)
-    };
-    // The version keeps its author: curators publish on the author's behalf.
+    // The version keeps its author: revocation publishes on the author's behalf, which a
+    // curator may do for anyone's object.
     let on_behalf = Publisher {
         organisation_id: o.author_organisation,
         account_id: o.author_account,
-        ..curator
+        curator: true,
     };
     state
         .store
@@ -947,29 +941,16 @@ pub async fn import_bundle(
                 )])
             })?;
     }
-    let outcome = if shared.is_empty() {
-        Vec::new()
-    } else {
-        state
-            .store
-            .publish(&Actor::from(p), publisher(p), &shared, true)
-            .await?
-    };
+    // Objects and sightings land in one transaction, or not at all.
+    let (outcome, _) = state
+        .store
+        .publish_with_sightings(&Actor::from(p), publisher(p), &shared, &sightings, true)
+        .await?;
     if let Some(i) = outcome.iter().position(|o| *o == Published::NotYours) {
         return Err(AppError::Validation(vec![FieldError::new(
             &format!("objects[{}]", shared[i].stix_id),
             "stix.not_yours",
         )]));
-    }
-    for s in &sightings {
-        match state
-            .store
-            .add_sighting(&Actor::from(p), p.organisation_id, Some(p.account_id), s)
-            .await
-        {
-            Ok(_) | Err(mamori_store::StoreError::Conflict { .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
     }
     let stored = outcome.iter().filter(|o| **o == Published::Stored).count();
     Ok(ImportResult {

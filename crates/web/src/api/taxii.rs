@@ -455,51 +455,48 @@ pub async fn add_objects(
             )),
         }
     }
-    if !shared.is_empty() {
-        let outcome = state
-            .store
-            .publish(&Actor::from(p), publisher(p), &shared, false)
-            .await?;
-        for (n, o) in shared.iter().zip(outcome) {
-            match o {
-                Published::Stored | Published::AlreadyStored => {
-                    successes.push((n.stix_id.clone(), n.version.clone()))
-                }
-                Published::NotYours => failures.push((
-                    n.stix_id.clone(),
-                    n.version.clone(),
-                    crate::i18n::t(l, "stix.not_yours").to_string(),
-                )),
-            }
-        }
-    }
-    for s in &sightings {
-        let readable = state
-            .store
-            .shared_object(scope, &s.indicator_stix_id)
-            .await
-            .is_ok();
-        let version = s.last_seen.to_rfc3339();
-        if !readable {
+    // Sightings of indicators the caller may read (or sends now); the rest are failures.
+    let mut readable = Vec::new();
+    for s in sightings {
+        let known = shared.iter().any(|n| n.stix_id == s.indicator_stix_id)
+            || state
+                .store
+                .shared_object(scope, &s.indicator_stix_id)
+                .await
+                .is_ok();
+        if known {
+            readable.push(s);
+        } else {
             failures.push((
                 s.stix_id.clone(),
-                version,
+                s.last_seen.to_rfc3339(),
                 crate::i18n::t(l, "stix.sighting_of_unknown").to_string(),
             ));
-            continue;
-        }
-        match state
-            .store
-            .add_sighting(&Actor::from(p), p.organisation_id, Some(p.account_id), s)
-            .await
-        {
-            Ok(_) => successes.push((s.stix_id.clone(), version)),
-            Err(mamori_store::StoreError::Conflict { .. }) => {
-                successes.push((s.stix_id.clone(), version))
-            }
-            Err(e) => return Err(e.into()),
         }
     }
+    // Objects and sightings in one transaction; an object of another organisation fails
+    // alone, as TAXII reports per object.
+    let (outcome, _) = state
+        .store
+        .publish_with_sightings(&Actor::from(p), publisher(p), &shared, &readable, false)
+        .await?;
+    for (n, o) in shared.iter().zip(outcome) {
+        match o {
+            Published::Stored | Published::AlreadyStored => {
+                successes.push((n.stix_id.clone(), n.version.clone()))
+            }
+            Published::NotYours => failures.push((
+                n.stix_id.clone(),
+                n.version.clone(),
+                crate::i18n::t(l, "stix.not_yours").to_string(),
+            )),
+        }
+    }
+    successes.extend(
+        readable
+            .iter()
+            .map(|s| (s.stix_id.clone(), s.last_seen.to_rfc3339())),
+    );
     let status = TaxiiStatus {
         id: crate::sharing::random_uuid(),
         account_id: p.account_id,
