@@ -99,6 +99,9 @@ pub struct InvalidIndicator {
 
 type Ids = Vec<u32>;
 
+/// The shortest hash: MD5, 32 hex digits.
+const HASH_MIN_LEN: usize = 32;
+
 /// Every indicator, indexed for exact lookups.
 #[derive(Debug, Default)]
 pub struct IndicatorSet {
@@ -114,11 +117,15 @@ pub struct IndicatorSet {
     /// here cannot match, and most hosts in a log are rejected by this one small lookup.
     tlds: rustc_hash::FxHashSet<Box<[u8]>>,
     urls: FxHashMap<Box<[u8]>, Ids>,
+    /// The hosts of `urls`: a URL in a log is read whole only when its host is here.
+    url_hosts: rustc_hash::FxHashSet<Box<[u8]>>,
     emails: FxHashMap<Box<[u8]>, Ids>,
     /// Lower-case hex.
     hashes: FxHashMap<Box<[u8]>, Ids>,
     /// Bank accounts and crypto-asset addresses, exactly as written.
     others: FxHashMap<Box<[u8]>, Ids>,
+    /// See [`IndicatorSet::min_plain_len`].
+    min_plain_len: usize,
 }
 
 fn push<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, Ids>, k: K, i: u32) {
@@ -129,17 +136,22 @@ fn lower(s: &str) -> Box<[u8]> {
     s.to_ascii_lowercase().into_bytes().into_boxed_slice()
 }
 
-/// A URL as compared: scheme and host in lower case, the rest as written, no trailing slash
-/// on a bare host.
-pub fn normalize_url(u: &[u8]) -> Vec<u8> {
-    let Some(scheme_end) = memchr::memmem::find(u, b"://") else {
-        return u.to_vec();
-    };
-    let host_start = scheme_end + 3;
+/// Where the host of a URL is: after `://`, up to `/`, `?`, `#` or the end.
+pub fn host_bounds(u: &[u8]) -> Option<(usize, usize)> {
+    let host_start = memchr::memmem::find(u, b"://")? + 3;
     let host_end = u[host_start..]
         .iter()
         .position(|b| matches!(b, b'/' | b'?' | b'#'))
         .map_or(u.len(), |p| host_start + p);
+    Some((host_start, host_end))
+}
+
+/// A URL as compared: scheme and host in lower case, the rest as written, no trailing slash
+/// on a bare host.
+pub fn normalize_url(u: &[u8]) -> Vec<u8> {
+    let Some((_, host_end)) = host_bounds(u) else {
+        return u.to_vec();
+    };
     let mut out = Vec::with_capacity(u.len());
     out.extend(u[..host_end].iter().map(u8::to_ascii_lowercase));
     let rest = &u[host_end..];
@@ -234,11 +246,13 @@ impl IndicatorSet {
                     set.tlds.insert(tld.to_vec().into_boxed_slice());
                     push(&mut set.domains, l, i);
                 }
-                Kind::Url => push(
-                    &mut set.urls,
-                    normalize_url(v.as_bytes()).into_boxed_slice(),
-                    i,
-                ),
+                Kind::Url => {
+                    let u = normalize_url(v.as_bytes());
+                    if let Some((s, e)) = host_bounds(&u) {
+                        set.url_hosts.insert(u[s..e].to_vec().into_boxed_slice());
+                    }
+                    push(&mut set.urls, u.into_boxed_slice(), i)
+                }
                 Kind::Email => {
                     if !v.contains('@') {
                         return Err(bad(v, "not an e-mail address"));
@@ -261,6 +275,12 @@ impl IndicatorSet {
                 }
             }
         }
+        set.min_plain_len = set
+            .others
+            .keys()
+            .map(|k| k.len())
+            .fold(HASH_MIN_LEN, usize::min)
+            .max(1);
         set.cidr4 = cidr4.into_iter().collect();
         set.cidr4.sort_by_key(|(l, _)| *l);
         set.cidr6 = cidr6.into_iter().collect();
@@ -283,6 +303,17 @@ impl IndicatorSet {
 
     pub fn has_urls(&self) -> bool {
         !self.urls.is_empty()
+    }
+
+    /// Is this (lower-case) host the host of a URL indicator?
+    pub fn url_host(&self, lower_case: &[u8]) -> bool {
+        self.url_hosts.contains(lower_case)
+    }
+
+    /// Atoms without a dot, colon or at sign that are shorter than this can match nothing:
+    /// they are neither a hash (32 hex digits or more) nor one of the set's other tokens.
+    pub fn min_plain_len(&self) -> usize {
+        self.min_plain_len
     }
 
     pub fn url(&self, word: &[u8]) -> Option<&Ids> {

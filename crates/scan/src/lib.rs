@@ -13,7 +13,10 @@
 //! Architecture invariant: no database and no network; this crate is a library the binary
 //! wraps.
 
+mod candidates;
 pub mod indicator;
+pub mod masks;
+pub mod matcher;
 pub mod scanner;
 pub mod stix;
 pub mod tokens;

@@ -9,7 +9,7 @@
 //! hex string.
 
 const WORD: u8 = 1;
-const ATOM: u8 = 2;
+pub const ATOM: u8 = 2;
 /// What an atom holds, gathered while it is cut (see [`atoms`]).
 pub const DOT: u8 = 4;
 pub const COLON: u8 = 8;
@@ -19,6 +19,8 @@ pub const HEX: u8 = 32;
 /// What an IPv6 address is written with: hex digits, colons and (for an embedded IPv4
 /// address) dots.
 pub const V6: u8 = 64;
+/// A-Z (hosts and hashes are lower-cased before they are compared, when they have any).
+pub const UPPER: u8 = 128;
 
 const fn classes() -> [u8; 256] {
     let mut t = [0u8; 256];
@@ -50,6 +52,9 @@ const fn classes() -> [u8; 256] {
         if c == b':' || c == b'.' {
             class |= V6;
         }
+        if c.is_ascii_uppercase() {
+            class |= UPPER;
+        }
         t[b] = class;
         b += 1;
     }
@@ -57,6 +62,24 @@ const fn classes() -> [u8; 256] {
 }
 
 static CLASS: [u8; 256] = classes();
+
+/// The classes of one byte.
+#[inline(always)]
+pub fn class_of(b: u8) -> u8 {
+    CLASS[b as usize]
+}
+
+/// Is `b` a byte of an atom?
+#[inline(always)]
+pub fn is_atom(b: u8) -> bool {
+    CLASS[b as usize] & ATOM != 0
+}
+
+/// Is `b` a byte of a word?
+#[inline(always)]
+pub fn is_word(b: u8) -> bool {
+    CLASS[b as usize] & WORD != 0
+}
 
 /// The bounds of the word holding byte `i` of `text` (`i` itself is a word byte).
 pub fn word_around(text: &[u8], i: usize) -> (usize, usize) {
@@ -104,14 +127,29 @@ pub fn atoms<'a>(word: &'a [u8], mut f: impl FnMut(&'a [u8], u8, u8)) {
 /// Trims what ends a sentence or a field around a token (`evil.example.` at the end of a
 /// sentence, `host:` before a port), keeping the token itself.
 pub fn trim(atom: &[u8]) -> &[u8] {
-    let mut s = atom;
-    while let [rest @ .., b'.' | b':' | b'-' | b'_'] = s {
-        s = rest;
+    let (s, e) = trim_bounds(atom);
+    &atom[s..e]
+}
+
+/// The bounds of [`trim`]'s answer.
+#[inline]
+pub fn trim_bounds(atom: &[u8]) -> (usize, usize) {
+    let e = trim_end(atom).len();
+    let mut s = 0;
+    while s < e && matches!(atom[s], b'.' | b'-' | b'_') {
+        s += 1;
     }
-    while let [b'.' | b'-' | b'_', rest @ ..] = s {
-        s = rest;
+    (s, e)
+}
+
+/// [`trim`] at the end only.
+#[inline]
+pub fn trim_end(atom: &[u8]) -> &[u8] {
+    let mut e = atom.len();
+    while e > 0 && matches!(atom[e - 1], b'.' | b':' | b'-' | b'_') {
+        e -= 1;
     }
-    s
+    &atom[..e]
 }
 
 #[cfg(test)]

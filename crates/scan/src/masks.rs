@@ -1,0 +1,343 @@
+//! Byte classes as bit masks: 64 bytes of a log at a time become a few `u64`s (bit `i` is
+//! byte `i`), so that the scanner finds the atoms worth looking at with bit operations
+//! instead of a branch per byte.
+//!
+//! Three classifiers give the same masks: AVX-512BW (one compare per class for 64 bytes),
+//! AVX2 (two halves of 32) and a portable one that reads [`crate::tokens`]'s byte table. The
+//! fastest one the processor has is chosen once, at run time ([`Isa::detect`]).
+
+use crate::tokens::{class_of, AT, ATOM, COLON, DOT, HEX, UPPER};
+
+/// The classes of up to 64 bytes; bit `i` stands for byte `i`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Masks {
+    /// Bytes that can be in an atom (see [`crate::tokens`]).
+    pub atom: u64,
+    pub dot: u64,
+    pub colon: u64,
+    pub at: u64,
+    /// 0-9, a-f, A-F.
+    pub hex: u64,
+    /// A-Z.
+    pub upper: u64,
+}
+
+/// The lowest `n` bits (`n` up to 64).
+#[inline(always)]
+pub fn low(n: usize) -> u64 {
+    if n >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << n) - 1
+    }
+}
+
+impl Masks {
+    /// The masks of the bytes from `n` on (byte `n` becomes bit 0).
+    #[inline(always)]
+    pub fn from(self, n: usize) -> Masks {
+        if n >= 64 {
+            return Masks::default();
+        }
+        Masks {
+            atom: self.atom >> n,
+            dot: self.dot >> n,
+            colon: self.colon >> n,
+            at: self.at >> n,
+            hex: self.hex >> n,
+            upper: self.upper >> n,
+        }
+    }
+
+    /// The masks of the first `n` bytes only.
+    #[inline(always)]
+    pub fn first(self, n: usize) -> Masks {
+        let k = low(n);
+        Masks {
+            atom: self.atom & k,
+            dot: self.dot & k,
+            colon: self.colon & k,
+            at: self.at & k,
+            hex: self.hex & k,
+            upper: self.upper & k,
+        }
+    }
+
+    /// The bytes `start..end` (at most 64 of them), starting at bit 0.
+    #[inline(always)]
+    pub fn range(self, start: usize, end: usize) -> Masks {
+        self.from(start).first(end - start)
+    }
+}
+
+/// Which classifier to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isa {
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+impl Isa {
+    /// The fastest classifier this processor runs.
+    pub fn detect() -> Isa {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512bw") {
+                return Isa::Avx512;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Isa::Avx2;
+            }
+        }
+        Isa::Portable
+    }
+
+    /// Every classifier this processor runs (for tests that compare them).
+    pub fn available() -> Vec<Isa> {
+        let mut all = vec![Isa::Portable];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                all.push(Isa::Avx2);
+            }
+            if std::arch::is_x86_feature_detected!("avx512bw") {
+                all.push(Isa::Avx512);
+            }
+        }
+        all
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::Portable => "portable",
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => "AVX2",
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => "AVX-512BW",
+        }
+    }
+}
+
+/// Classifies the (up to) 64 bytes of `text` from `at` (`at <= text.len()`); bytes past the
+/// end count as no class at all.
+pub trait Classifier {
+    /// # Safety
+    /// The processor must have the classifier's instruction set.
+    unsafe fn classify(text: &[u8], at: usize) -> Masks;
+}
+
+pub struct Portable;
+
+impl Classifier for Portable {
+    #[inline]
+    unsafe fn classify(text: &[u8], at: usize) -> Masks {
+        portable(text, at)
+    }
+}
+
+/// The classifier without vector instructions (and the reference the others are tested
+/// against).
+pub fn portable(text: &[u8], at: usize) -> Masks {
+    let mut m = Masks::default();
+    let end = text.len().min(at + 64);
+    for (i, b) in text[at..end].iter().enumerate() {
+        let c = class_of(*b);
+        let bit = 1u64 << i;
+        if c & ATOM != 0 {
+            m.atom |= bit;
+        }
+        if c & DOT != 0 {
+            m.dot |= bit;
+        }
+        if c & COLON != 0 {
+            m.colon |= bit;
+        }
+        if c & AT != 0 {
+            m.at |= bit;
+        }
+        if c & HEX != 0 {
+            m.hex |= bit;
+        }
+        if c & UPPER != 0 {
+            m.upper |= bit;
+        }
+    }
+    m
+}
+
+#[cfg(target_arch = "x86_64")]
+pub use x86::{Avx2, Avx512};
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::{Classifier, Masks};
+    use std::arch::x86_64::*;
+
+    pub struct Avx512;
+
+    impl Classifier for Avx512 {
+        #[inline]
+        unsafe fn classify(text: &[u8], at: usize) -> Masks {
+            avx512(text, at)
+        }
+    }
+
+    /// One masked load of 64 bytes (nothing is read past the end), then a compare per class.
+    #[target_feature(enable = "avx512bw")]
+    #[inline]
+    unsafe fn avx512(text: &[u8], at: usize) -> Masks {
+        let n = text.len() - at;
+        let k = super::low(n);
+        // SAFETY: the mask keeps the load inside `text[at..]`.
+        let v = unsafe { _mm512_maskz_loadu_epi8(k, text.as_ptr().add(at) as *const i8) };
+        let set = |b: u8| _mm512_set1_epi8(b as i8);
+        let folded = _mm512_or_si512(v, set(0x20));
+        // Unsigned "x - lo < width" is one range check.
+        let digit = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, set(b'0')), set(10));
+        let letter = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(folded, set(b'a')), set(26));
+        let hex_letter = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(folded, set(b'a')), set(6));
+        let upper = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, set(b'A')), set(26));
+        let high = _mm512_movepi8_mask(v);
+        let dot = _mm512_cmpeq_epi8_mask(v, set(b'.'));
+        let colon = _mm512_cmpeq_epi8_mask(v, set(b':'));
+        let at_sign = _mm512_cmpeq_epi8_mask(v, set(b'@'));
+        let dash = _mm512_cmpeq_epi8_mask(v, set(b'-'));
+        let underscore = _mm512_cmpeq_epi8_mask(v, set(b'_'));
+        Masks {
+            atom: digit | letter | high | dot | colon | at_sign | dash | underscore,
+            dot,
+            colon,
+            at: at_sign,
+            hex: digit | hex_letter,
+            upper,
+        }
+    }
+
+    pub struct Avx2;
+
+    impl Classifier for Avx2 {
+        #[inline]
+        unsafe fn classify(text: &[u8], at: usize) -> Masks {
+            avx2(text, at)
+        }
+    }
+
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn avx2(text: &[u8], at: usize) -> Masks {
+        let rest = &text[at..];
+        let mut tail = [0u8; 64];
+        let bytes: &[u8] = if rest.len() >= 64 {
+            &rest[..64]
+        } else {
+            tail[..rest.len()].copy_from_slice(rest);
+            &tail
+        };
+        // SAFETY: `bytes` holds 64 bytes.
+        let (lo, hi) = unsafe {
+            (
+                half(_mm256_loadu_si256(bytes.as_ptr() as *const __m256i)),
+                half(_mm256_loadu_si256(bytes.as_ptr().add(32) as *const __m256i)),
+            )
+        };
+        let join = |a: u32, b: u32| a as u64 | ((b as u64) << 32);
+        Masks {
+            atom: join(lo.atom, hi.atom),
+            dot: join(lo.dot, hi.dot),
+            colon: join(lo.colon, hi.colon),
+            at: join(lo.at, hi.at),
+            hex: join(lo.hex, hi.hex),
+            upper: join(lo.upper, hi.upper),
+        }
+    }
+
+    struct Half {
+        atom: u32,
+        dot: u32,
+        colon: u32,
+        at: u32,
+        hex: u32,
+        upper: u32,
+    }
+
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn half(v: __m256i) -> Half {
+        let set = |b: u8| _mm256_set1_epi8(b as i8);
+        // Unsigned x < width, as min(x, width - 1) == x (AVX2 has no unsigned compare).
+        let below =
+            |x: __m256i, width: u8| _mm256_cmpeq_epi8(_mm256_min_epu8(x, set(width - 1)), x);
+        let folded = _mm256_or_si256(v, set(0x20));
+        let digit = below(_mm256_sub_epi8(v, set(b'0')), 10);
+        let letter = below(_mm256_sub_epi8(folded, set(b'a')), 26);
+        let hex_letter = below(_mm256_sub_epi8(folded, set(b'a')), 6);
+        let upper = below(_mm256_sub_epi8(v, set(b'A')), 26);
+        let eq = |b: u8| _mm256_cmpeq_epi8(v, set(b));
+        let (dot, colon, at_sign) = (eq(b'.'), eq(b':'), eq(b'@'));
+        let word_marks = _mm256_or_si256(
+            _mm256_or_si256(dot, colon),
+            _mm256_or_si256(at_sign, _mm256_or_si256(eq(b'-'), eq(b'_'))),
+        );
+        let atom = _mm256_or_si256(
+            _mm256_or_si256(digit, letter),
+            _mm256_or_si256(word_marks, v), // the high bit of v: non-ASCII bytes
+        );
+        let bits = |x: __m256i| _mm256_movemask_epi8(x) as u32;
+        Half {
+            atom: bits(atom),
+            dot: bits(dot),
+            colon: bits(colon),
+            at: bits(at_sign),
+            hex: bits(_mm256_or_si256(digit, hex_letter)),
+            upper: bits(upper),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every classifier gives the portable one's masks, at every offset and length.
+    #[test]
+    fn classifiers_agree() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..2_000 {
+            let len = (next() % 150) as usize;
+            let text: Vec<u8> = (0..len)
+                .map(|_| {
+                    if round % 2 == 0 {
+                        (next() % 256) as u8
+                    } else {
+                        b"aZ09.:@-_/ \x80\xffgG"[(next() % 15) as usize]
+                    }
+                })
+                .collect();
+            for at in 0..=len {
+                let want = portable(&text, at);
+                for isa in Isa::available() {
+                    // SAFETY: `available` lists only what this processor runs.
+                    let got = unsafe {
+                        match isa {
+                            Isa::Portable => Portable::classify(&text, at),
+                            #[cfg(target_arch = "x86_64")]
+                            Isa::Avx2 => Avx2::classify(&text, at),
+                            #[cfg(target_arch = "x86_64")]
+                            Isa::Avx512 => Avx512::classify(&text, at),
+                        }
+                    };
+                    assert_eq!(got, want, "{} at {at} of {text:?}", isa.name());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,514 @@
+//! The matching rules: which pieces of a log block are compared with which indicators.
+//!
+//! The rules are written once, in [`match_token`], over a [`Token`]: an atom (see
+//! [`crate::tokens`]) or a piece of one, with what the rules ask of its bytes — does it hold
+//! a dot, a colon, an at sign, a capital letter; is it all hex? Two kinds of token answer:
+//! [`Masked`] from the bit masks the walker ([`crate::candidates`]) already holds, for atoms
+//! up to 64 bytes (nearly all), and [`Plain`] by reading the bytes, for longer atoms and for
+//! [`match_block_plain`], the byte-at-a-time form of the same rules that tests and the fuzz
+//! target hold the fast path to.
+//!
+//! The rules, for one atom:
+//! - with an `@`: trimmed, an e-mail address; what follows the last `@` is matched again as
+//!   a host;
+//! - with a `:`: an IPv6 address when it is one (a trailing dot aside); otherwise each piece
+//!   between colons is matched on its own (`host:port`, `1.2.3.4:443`, times);
+//! - otherwise, trimmed of what ends a sentence or a field ([`crate::tokens::trim`]): an
+//!   IPv4 address; else, if 32, 40 or 64 hex digits, a hash; else, with a dot, a host (itself
+//!   and every parent domain); and any token exactly equal to a bank account or crypto-asset
+//!   indicator.
+//!
+//! URLs are words holding `://`, found in a pass of their own ([`urls`]).
+
+use crate::candidates;
+use crate::indicator::IndicatorSet;
+use crate::masks::{low, Classifier, Isa, Masks, Portable};
+use crate::tokens::{
+    atoms, class_of, is_word, trim, trim_bounds, trim_end, AT, COLON, DOT, HEX, UPPER, V6,
+};
+use crate::Match;
+use std::net::Ipv6Addr;
+
+/// What a block has matched so far: each value (a slice of the block) with an indicator.
+struct Hits<'a> {
+    /// Scratch space for lower-cased keys.
+    buf: Vec<u8>,
+    /// Scratch space for the indicators one lookup finds.
+    ids: Vec<u32>,
+    hits: Vec<(&'a [u8], u32)>,
+}
+
+impl<'a> Hits<'a> {
+    fn new() -> Self {
+        Hits {
+            buf: Vec::with_capacity(256),
+            ids: Vec::new(),
+            hits: Vec::new(),
+        }
+    }
+
+    /// Records what the last lookup put in `ids` as matches of `value`.
+    fn found(&mut self, value: &'a [u8]) {
+        self.hits.extend(self.ids.drain(..).map(|i| (value, i)));
+    }
+}
+
+/// `s` in lower case: itself when it has no capital letter, else a copy in `buf`.
+fn lower<'b>(s: &'b [u8], has_upper: bool, buf: &'b mut Vec<u8>) -> &'b [u8] {
+    if !has_upper {
+        return s;
+    }
+    buf.clear();
+    buf.extend(s.iter().map(u8::to_ascii_lowercase));
+    buf
+}
+
+/// A dotted-quad IPv4 address, strictly: four decimal parts of at most three digits, no
+/// leading zeros, each at most 255 (what `std` accepts, without the UTF-8 check).
+fn ipv4(s: &[u8]) -> Option<u32> {
+    if s.len() > 15 {
+        return None;
+    }
+    let mut value = 0u32;
+    let mut parts = 0;
+    for part in s.split(|b| *b == b'.') {
+        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part[0] == b'0') {
+            return None;
+        }
+        let mut n = 0u32;
+        for b in part {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            n = n * 10 + (b - b'0') as u32;
+        }
+        if n > 255 {
+            return None;
+        }
+        value = (value << 8) | n;
+        parts += 1;
+        if parts > 4 {
+            return None;
+        }
+    }
+    (parts == 4).then_some(value)
+}
+
+/// Can text with these colons (and dots) be an IPv6 address at all? Without `::`, an
+/// address has eight groups (seven colons) or six and an IPv4 address (six colons and
+/// dots). Times like `10:00:00` are turned away here, before a parse.
+pub(crate) fn could_be_ipv6(colons: usize, double_colon: bool, dot: bool) -> bool {
+    double_colon || colons == 7 || (colons == 6 && dot)
+}
+
+fn ipv6(s: &[u8]) -> Option<Ipv6Addr> {
+    std::str::from_utf8(s).ok()?.parse().ok()
+}
+
+/// An atom or a piece of one, with what the rules ask of its bytes.
+trait Token<'a>: Copy {
+    fn bytes(&self) -> &'a [u8];
+    /// The union of [`DOT`], [`COLON`], [`AT`] and [`UPPER`] over its bytes.
+    fn any(&self) -> u8;
+    fn all_hex(&self) -> bool;
+    /// All hex digits, colons and dots.
+    fn all_v6(&self) -> bool;
+    fn colons(&self) -> usize;
+    fn has_double_colon(&self) -> bool;
+    /// The first colon at or after `from`.
+    fn next_colon(&self, from: usize) -> Option<usize>;
+    fn sub(&self, start: usize, end: usize) -> Self;
+}
+
+/// A token of at most 64 bytes, asked through its masks.
+#[derive(Clone, Copy)]
+struct Masked<'a> {
+    bytes: &'a [u8],
+    m: Masks,
+}
+
+impl<'a> Token<'a> for Masked<'a> {
+    #[inline]
+    fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+    #[inline]
+    fn any(&self) -> u8 {
+        let flag = |mask: u64, class: u8| if mask != 0 { class } else { 0 };
+        flag(self.m.dot, DOT)
+            | flag(self.m.colon, COLON)
+            | flag(self.m.at, AT)
+            | flag(self.m.upper, UPPER)
+    }
+    #[inline]
+    fn all_hex(&self) -> bool {
+        self.m.hex == low(self.bytes.len())
+    }
+    #[inline]
+    fn all_v6(&self) -> bool {
+        self.m.hex | self.m.colon | self.m.dot == low(self.bytes.len())
+    }
+    #[inline]
+    fn colons(&self) -> usize {
+        self.m.colon.count_ones() as usize
+    }
+    #[inline]
+    fn has_double_colon(&self) -> bool {
+        self.m.colon & (self.m.colon >> 1) != 0
+    }
+    #[inline]
+    fn next_colon(&self, from: usize) -> Option<usize> {
+        let rest = self.m.colon & !low(from);
+        (rest != 0).then(|| rest.trailing_zeros() as usize)
+    }
+    #[inline]
+    fn sub(&self, start: usize, end: usize) -> Self {
+        Masked {
+            bytes: &self.bytes[start..end],
+            m: self.m.range(start, end),
+        }
+    }
+}
+
+/// A token of any length, asked by reading its bytes.
+#[derive(Clone, Copy)]
+struct Plain<'a> {
+    bytes: &'a [u8],
+    any: u8,
+    all: u8,
+}
+
+impl<'a> Plain<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        let (mut any, mut all) = (0u8, 0xffu8);
+        for b in bytes {
+            let c = class_of(*b);
+            any |= c;
+            all &= c;
+        }
+        Plain {
+            bytes,
+            any: any & (DOT | COLON | AT | UPPER),
+            all,
+        }
+    }
+}
+
+impl<'a> Token<'a> for Plain<'a> {
+    fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+    fn any(&self) -> u8 {
+        self.any
+    }
+    fn all_hex(&self) -> bool {
+        self.all & HEX != 0
+    }
+    fn all_v6(&self) -> bool {
+        self.all & V6 != 0
+    }
+    fn colons(&self) -> usize {
+        memchr::memchr_iter(b':', self.bytes).count()
+    }
+    fn has_double_colon(&self) -> bool {
+        memchr::memmem::find(self.bytes, b"::").is_some()
+    }
+    fn next_colon(&self, from: usize) -> Option<usize> {
+        memchr::memchr(b':', &self.bytes[from..]).map(|p| from + p)
+    }
+    fn sub(&self, start: usize, end: usize) -> Self {
+        Plain::new(&self.bytes[start..end])
+    }
+}
+
+/// The rules for one atom (or piece of one); see the module's documentation.
+fn match_token<'a, T: Token<'a>>(set: &IndicatorSet, t: T, cx: &mut Hits<'a>) {
+    let b = t.bytes();
+    let any = t.any();
+    // What the walker skips: no dot, colon or at sign, and too short for a hash or any of
+    // the set's other tokens.
+    if any & (DOT | COLON | AT) == 0 && b.len() < set.min_plain_len() {
+        return;
+    }
+    let upper = any & UPPER != 0;
+    if any & AT != 0 {
+        let (s, e) = trim_bounds(b);
+        let a = &b[s..e];
+        if let Some(ids) = set.email(lower(a, upper, &mut cx.buf)) {
+            cx.hits.extend(ids.iter().map(|i| (a, *i)));
+        }
+        // The domain of the address is also a host.
+        if let Some(p) = memchr::memrchr(b'@', a) {
+            match_token(set, t.sub(s + p + 1, e), cx);
+        }
+        return;
+    }
+    if any & COLON != 0 {
+        if t.all_v6() && could_be_ipv6(t.colons(), t.has_double_colon(), any & DOT != 0) {
+            // An address may end a sentence.
+            let untrailed = b.strip_suffix(b".").unwrap_or(b);
+            if let Some(a) = ipv6(untrailed) {
+                set.ipv6(u128::from(a), &mut cx.ids);
+                cx.found(untrailed);
+                return;
+            }
+        }
+        let mut start = 0;
+        loop {
+            let end = t.next_colon(start).unwrap_or(b.len());
+            if end > start {
+                match_token(set, t.sub(start, end), cx);
+            }
+            if end == b.len() {
+                break;
+            }
+            start = end + 1;
+        }
+        return;
+    }
+    let (s, e) = trim_bounds(b);
+    if s == e {
+        return;
+    }
+    let t = t.sub(s, e);
+    let a = t.bytes();
+    let has_dot = t.any() & DOT != 0;
+    if has_dot && a[0].is_ascii_digit() {
+        if let Some(ip) = ipv4(a) {
+            set.ipv4(ip, &mut cx.ids);
+            cx.found(a);
+            return;
+        }
+    }
+    if matches!(a.len(), 32 | 40 | 64) && t.all_hex() {
+        if let Some(ids) = set.hash(lower(a, upper, &mut cx.buf)) {
+            cx.hits.extend(ids.iter().map(|i| (a, *i)));
+        }
+        return;
+    }
+    if has_dot && a.len() <= 253 {
+        set.domain(lower(a, upper, &mut cx.buf), &mut cx.ids);
+        cx.found(a);
+    }
+    if let Some(ids) = set.other(a) {
+        cx.hits.extend(ids.iter().map(|i| (a, *i)));
+    }
+}
+
+/// The host of a URL whose `://` ends at `at`, as [`crate::indicator::host_bounds`] reads it in the trimmed
+/// word: up to `/`, `?`, `#` or the end of the word (trimmed, then, like the word).
+fn host_after(block: &[u8], at: usize) -> &[u8] {
+    let mut end = at;
+    while end < block.len() && is_word(block[end]) && !matches!(block[end], b'/' | b'?' | b'#') {
+        end += 1;
+    }
+    let host = &block[at..end];
+    if end == block.len() || !is_word(block[end]) {
+        trim_end(host)
+    } else {
+        host
+    }
+}
+
+/// URLs: words holding `://`, each compared whole (scheme and host in lower case). With
+/// `host_filter`, a word is read whole only when its host is one of the URL indicators'.
+fn urls<'a>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>, host_filter: bool) {
+    if !set.has_urls() {
+        return;
+    }
+    let mut previous: Option<usize> = None;
+    for p in memchr::memmem::find_iter(block, b"://") {
+        // Only the first `://` of a word says where its host is; a later one in the same
+        // word (`?next=https://…`) is part of that URL. Each stretch between two is read
+        // once, so this stays linear however the `://`s fall.
+        let same_word = previous.is_some_and(|q| block[q..p].iter().all(|b| is_word(*b)));
+        previous = Some(p);
+        if same_word {
+            continue;
+        }
+        if host_filter {
+            let host = host_after(block, p + 3);
+            let has_upper = host.iter().any(u8::is_ascii_uppercase);
+            if !set.url_host(lower(host, has_upper, &mut cx.buf)) {
+                continue;
+            }
+        }
+        let (s, e) = crate::tokens::word_around(block, p);
+        let w = trim(&block[s..e]);
+        if let Some(ids) = set.url(w) {
+            cx.hits.extend(ids.iter().map(|i| (w, *i)));
+        }
+    }
+}
+
+#[inline(always)]
+unsafe fn walk<'a, C: Classifier>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>) {
+    // SAFETY: passed on from the caller.
+    unsafe {
+        candidates::walk::<C>(block, set.min_plain_len(), |s, e, m| {
+            let bytes = &block[s..e];
+            match m {
+                Some(m) => match_token(set, Masked { bytes, m }, cx),
+                None => match_token(set, Plain::new(bytes), cx),
+            }
+        })
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512bw")]
+unsafe fn walk_avx512<'a>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>) {
+    // SAFETY: the caller checked the processor.
+    unsafe { walk::<crate::masks::Avx512>(set, block, cx) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn walk_avx2<'a>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>) {
+    // SAFETY: the caller checked the processor.
+    unsafe { walk::<crate::masks::Avx2>(set, block, cx) }
+}
+
+/// Every match in one line.
+pub fn match_line(set: &IndicatorSet, line: &[u8], line_no: u64, out: &mut Vec<Match>) {
+    out.extend(match_block(set, line, line_no));
+}
+
+/// Every match in a block of whole lines, the first being line `first_line`, with the
+/// fastest classifier this processor has.
+pub fn match_block(set: &IndicatorSet, block: &[u8], first_line: u64) -> Vec<Match> {
+    match_block_with(Isa::detect(), set, block, first_line)
+}
+
+/// [`match_block`] with a chosen classifier (tests compare them); a classifier the
+/// processor lacks falls back to the portable one.
+#[doc(hidden)]
+pub fn match_block_with(isa: Isa, set: &IndicatorSet, block: &[u8], first_line: u64) -> Vec<Match> {
+    let mut cx = Hits::new();
+    urls(set, block, &mut cx, true);
+    let isa = if Isa::available().contains(&isa) {
+        isa
+    } else {
+        Isa::Portable
+    };
+    match isa {
+        // SAFETY: the portable classifier runs anywhere.
+        Isa::Portable => unsafe { walk::<Portable>(set, block, &mut cx) },
+        // SAFETY: `available` checked the processor.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => unsafe { walk_avx2(set, block, &mut cx) },
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => unsafe { walk_avx512(set, block, &mut cx) },
+    }
+    in_order(block, first_line, cx.hits)
+}
+
+/// The same rules, a byte at a time: every atom cut by [`atoms`] and asked by reading its
+/// bytes, and every URL word read whole. Slow and plainly right; the fast path must give
+/// exactly its matches.
+#[doc(hidden)]
+pub fn match_block_plain(set: &IndicatorSet, block: &[u8], first_line: u64) -> Vec<Match> {
+    let mut cx = Hits::new();
+    urls(set, block, &mut cx, false);
+    atoms(block, |a, _, _| match_token(set, Plain::new(a), &mut cx));
+    in_order(block, first_line, cx.hits)
+}
+
+/// The matches in the order of the text, each token and indicator once per position, with
+/// line numbers counted only up to each match (a block without a match costs no per-line
+/// work at all).
+fn in_order(block: &[u8], first_line: u64, mut hits: Vec<(&[u8], u32)>) -> Vec<Match> {
+    if hits.is_empty() {
+        return Vec::new();
+    }
+    let at = |v: &[u8]| v.as_ptr() as usize - block.as_ptr() as usize;
+    // URLs were found in a pass of their own.
+    hits.sort_by_key(|(v, _)| at(v));
+    let mut out: Vec<Match> = Vec::with_capacity(hits.len());
+    // Hits at one position, to report each token and indicator once (an address in two
+    // overlapping ranges of the same indicator is still one sighting).
+    let mut seen: Vec<(usize, u32)> = Vec::new();
+    let mut seen_at = usize::MAX;
+    let (mut line, mut counted_to) = (first_line, 0usize);
+    for (value, i) in hits {
+        let pos = at(value);
+        if pos != seen_at {
+            seen.clear();
+            seen_at = pos;
+        }
+        if seen.contains(&(value.len(), i)) {
+            continue;
+        }
+        seen.push((value.len(), i));
+        line += memchr::memchr_iter(b'\n', &block[counted_to..pos]).count() as u64;
+        counted_to = pos;
+        out.push(Match {
+            line,
+            value: String::from_utf8_lossy(value).into_owned(),
+            indicator: i,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The strict parser agrees with the standard library on every case that matters.
+    #[test]
+    fn ipv4_like_std() {
+        for s in [
+            "1.2.3.4",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..2.3",
+            "1.2.3.4a",
+            "1234.1.1.1",
+            "",
+        ] {
+            let ours = ipv4(s.as_bytes());
+            let std = s.parse::<std::net::Ipv4Addr>().ok().map(u32::from);
+            assert_eq!(ours, std, "{s}");
+        }
+    }
+
+    /// Whatever the colon count test turns away, the standard parser refuses too.
+    #[test]
+    fn the_ipv6_pre_check_turns_away_only_what_cannot_parse() {
+        let mut state = 0x1234_5678_9abc_def1u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut parsed = 0;
+        for _ in 0..200_000 {
+            let len = 2 + (next() % 40) as usize;
+            let s: String = (0..len)
+                .map(|_| b"0123456789abcdef::::..."[(next() % 23) as usize] as char)
+                .collect();
+            if let Ok(a) = s.parse::<Ipv6Addr>() {
+                parsed += 1;
+                let colons = s.matches(':').count();
+                assert!(
+                    could_be_ipv6(colons, s.contains("::"), s.contains('.')),
+                    "{s} parses as {a}"
+                );
+            }
+        }
+        assert!(parsed > 100, "the sample holds addresses ({parsed})");
+        for s in ["1:2:3:4:5:6:7:8", "1:2:3:4:5:6:1.2.3.4", "::", "::1", "1::"] {
+            let colons = s.matches(':').count();
+            assert!(
+                could_be_ipv6(colons, s.contains("::"), s.contains('.')),
+                "{s}"
+            );
+        }
+    }
+}
