@@ -1,5 +1,6 @@
 //! Indicators and the exact matcher.
 
+use crate::filter::{self, Filter};
 use rustc_hash::FxHashMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -114,8 +115,9 @@ pub struct IndicatorSet {
     /// Lower case, without a trailing dot.
     domains: FxHashMap<Box<[u8]>, Ids>,
     /// The last labels (top-level domains) of `domains`: a host whose last label is not
-    /// here cannot match, and most hosts in a log are rejected by this one small lookup.
-    tlds: rustc_hash::FxHashSet<Box<[u8]>>,
+    /// here cannot match, and most junk with a dot (`file.dll`, `HTTP/1.1`) is turned away
+    /// by this one small lookup.
+    tlds: Filter,
     urls: FxHashMap<Box<[u8]>, Ids>,
     /// The hosts of `urls`: a URL in a log is read whole only when its host is here.
     url_hosts: rustc_hash::FxHashSet<Box<[u8]>>,
@@ -126,6 +128,12 @@ pub struct IndicatorSet {
     others: FxHashMap<Box<[u8]>, Ids>,
     /// See [`IndicatorSet::min_plain_len`].
     min_plain_len: usize,
+    /// In front of `ipv4` (tag 32) and `cidr4` (tag = prefix length).
+    ipv4_filter: Filter,
+    /// In front of `domains`.
+    domain_filter: Filter,
+    /// In front of `hashes`.
+    hash_filter: Filter,
 }
 
 fn push<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, Ids>, k: K, i: u32) {
@@ -197,6 +205,7 @@ impl IndicatorSet {
             value: v.to_string(),
             reason,
         };
+        let mut tlds = Vec::new();
         let mut cidr4: FxHashMap<u8, FxHashMap<u32, Ids>> = FxHashMap::default();
         let mut cidr6: FxHashMap<u8, FxHashMap<u128, Ids>> = FxHashMap::default();
         for (i, ind) in indicators.iter().enumerate() {
@@ -243,7 +252,7 @@ impl IndicatorSet {
                     }
                     let l = lower(d);
                     let tld = l.rsplit(|b| *b == b'.').next().unwrap_or(&l);
-                    set.tlds.insert(tld.to_vec().into_boxed_slice());
+                    tlds.push(filter::of_bytes(tld));
                     push(&mut set.domains, l, i);
                 }
                 Kind::Url => {
@@ -274,6 +283,28 @@ impl IndicatorSet {
                     push(&mut set.others, v.as_bytes().to_vec().into_boxed_slice(), i)
                 }
             }
+        }
+        set.ipv4_filter =
+            Filter::with_keys(set.ipv4.len() + cidr4.values().map(|m| m.len()).sum::<usize>());
+        for a in set.ipv4.keys() {
+            set.ipv4_filter.insert(filter::of_int(*a as u128, 32));
+        }
+        for (len, nets) in &cidr4 {
+            for net in nets.keys() {
+                set.ipv4_filter.insert(filter::of_int(*net as u128, *len));
+            }
+        }
+        set.tlds = Filter::with_keys(tlds.len());
+        for t in tlds {
+            set.tlds.insert(t);
+        }
+        set.domain_filter = Filter::with_keys(set.domains.len());
+        for d in set.domains.keys() {
+            set.domain_filter.insert(filter::of_bytes(d));
+        }
+        set.hash_filter = Filter::with_keys(set.hashes.len());
+        for h in set.hashes.keys() {
+            set.hash_filter.insert(filter::of_bytes(h));
         }
         set.min_plain_len = set
             .others
@@ -325,13 +356,18 @@ impl IndicatorSet {
     }
 
     pub fn ipv4(&self, a: u32, out: &mut Vec<u32>) {
-        if let Some(ids) = self.ipv4.get(&a) {
-            out.extend(ids);
+        if self.ipv4_filter.may_hold(filter::of_int(a as u128, 32)) {
+            if let Some(ids) = self.ipv4.get(&a) {
+                out.extend(ids);
+            }
         }
         for (len, nets) in &self.cidr4 {
             let mask = if *len == 0 { 0 } else { u32::MAX << (32 - len) };
-            if let Some(ids) = nets.get(&(a & mask)) {
-                out.extend(ids);
+            let net = a & mask;
+            if self.ipv4_filter.may_hold(filter::of_int(net as u128, *len)) {
+                if let Some(ids) = nets.get(&net) {
+                    out.extend(ids);
+                }
             }
         }
     }
@@ -362,13 +398,15 @@ impl IndicatorSet {
             Some(p) => &lower_case[p + 1..],
             None => lower_case,
         };
-        if !self.tlds.contains(tld) {
+        if !self.tlds.may_hold(filter::of_bytes(tld)) {
             return;
         }
         let mut d = lower_case;
         loop {
-            if let Some(ids) = self.domains.get(d) {
-                out.extend(ids);
+            if self.domain_filter.may_hold(filter::of_bytes(d)) {
+                if let Some(ids) = self.domains.get(d) {
+                    out.extend(ids);
+                }
             }
             match memchr::memchr(b'.', d) {
                 Some(p) => d = &d[p + 1..],
@@ -378,6 +416,9 @@ impl IndicatorSet {
     }
 
     pub fn hash(&self, lower_case: &[u8]) -> Option<&Ids> {
+        if !self.hash_filter.may_hold(filter::of_bytes(lower_case)) {
+            return None;
+        }
         self.hashes.get(lower_case)
     }
 

@@ -14,6 +14,7 @@
 //! wraps.
 
 mod candidates;
+mod filter;
 pub mod indicator;
 pub mod masks;
 pub mod matcher;

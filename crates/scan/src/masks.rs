@@ -20,32 +20,31 @@ pub struct Masks {
     pub hex: u64,
     /// A-Z.
     pub upper: u64,
+    /// 0-9.
+    pub digit: u64,
 }
 
 /// The lowest `n` bits (`n` up to 64).
 #[inline(always)]
 pub fn low(n: usize) -> u64 {
-    if n >= 64 {
-        u64::MAX
-    } else {
-        (1u64 << n) - 1
-    }
+    debug_assert!(n <= 64);
+    // Without a branch: below 64 the shift gives it; at 64 the second term does.
+    (1u64 << (n & 63)).wrapping_sub(1) | 0u64.wrapping_sub((n >> 6) as u64)
 }
 
 impl Masks {
     /// The masks of the bytes from `n` on (byte `n` becomes bit 0).
     #[inline(always)]
     pub fn from(self, n: usize) -> Masks {
-        if n >= 64 {
-            return Masks::default();
-        }
+        let shift = |m: u64| m.checked_shr(n as u32).unwrap_or(0);
         Masks {
-            atom: self.atom >> n,
-            dot: self.dot >> n,
-            colon: self.colon >> n,
-            at: self.at >> n,
-            hex: self.hex >> n,
-            upper: self.upper >> n,
+            atom: shift(self.atom),
+            dot: shift(self.dot),
+            colon: shift(self.colon),
+            at: shift(self.at),
+            hex: shift(self.hex),
+            upper: shift(self.upper),
+            digit: shift(self.digit),
         }
     }
 
@@ -60,6 +59,7 @@ impl Masks {
             at: self.at & k,
             hex: self.hex & k,
             upper: self.upper & k,
+            digit: self.digit & k,
         }
     }
 
@@ -164,6 +164,9 @@ pub fn portable(text: &[u8], at: usize) -> Masks {
         if c & UPPER != 0 {
             m.upper |= bit;
         }
+        if b.is_ascii_digit() {
+            m.digit |= bit;
+        }
     }
     m
 }
@@ -190,7 +193,7 @@ mod x86 {
     #[inline]
     unsafe fn avx512(text: &[u8], at: usize) -> Masks {
         let n = text.len() - at;
-        let k = super::low(n);
+        let k = super::low(n.min(64));
         // SAFETY: the mask keeps the load inside `text[at..]`.
         let v = unsafe { _mm512_maskz_loadu_epi8(k, text.as_ptr().add(at) as *const i8) };
         let set = |b: u8| _mm512_set1_epi8(b as i8);
@@ -213,6 +216,7 @@ mod x86 {
             at: at_sign,
             hex: digit | hex_letter,
             upper,
+            digit,
         }
     }
 
@@ -251,6 +255,7 @@ mod x86 {
             at: join(lo.at, hi.at),
             hex: join(lo.hex, hi.hex),
             upper: join(lo.upper, hi.upper),
+            digit: join(lo.digit, hi.digit),
         }
     }
 
@@ -261,6 +266,7 @@ mod x86 {
         at: u32,
         hex: u32,
         upper: u32,
+        digit: u32,
     }
 
     #[target_feature(enable = "avx2")]
@@ -293,6 +299,7 @@ mod x86 {
             at: bits(at_sign),
             hex: bits(_mm256_or_si256(digit, hex_letter)),
             upper: bits(upper),
+            digit: bits(digit),
         }
     }
 }
