@@ -10,22 +10,18 @@
 use crate::masks::{low, Classifier, Masks};
 use crate::matcher::could_be_ipv6;
 
-/// Is an atom with these masks (bit 0 its first byte, nothing past its end) worth
-/// matching?
+/// Is the atom at the bits `range` of these masks (`len` of them) worth matching?
 #[inline(always)]
-pub fn worth_matching(m: &Masks, len: usize, min_len: usize) -> bool {
-    if m.dot | m.at != 0 || len >= min_len {
+pub fn worth_matching(m: &Masks, range: u64, len: usize, min_len: usize) -> bool {
+    if (m.dot | m.at) & range != 0 || len >= min_len {
         return true;
     }
     // Only colons: a time, `key:`, `https:`… unless it is an IPv6 address (its pieces are
     // too short to be anything).
-    m.colon != 0
-        && m.hex | m.colon == low(len)
-        && could_be_ipv6(
-            m.colon.count_ones() as usize,
-            m.colon & (m.colon >> 1) != 0,
-            false,
-        )
+    let colons = m.colon & range;
+    colons != 0
+        && (m.hex | m.colon) & range == range
+        && could_be_ipv6(colons.count_ones() as usize, colons & (colons >> 1) != 0, false)
 }
 
 /// Bit `i` stays set when bits `i - k + 1 ..= i` of `m` are all set (`1 <= k <= 64`): the
@@ -80,7 +76,7 @@ pub unsafe fn walk<C: Classifier>(
                 // SAFETY: as above; `start < n`.
                 let masks = (end - start <= 64)
                     .then(|| unsafe { C::classify(text, start) }.first(end - start));
-                if masks.is_none_or(|m| worth_matching(&m, end - start, min_len)) {
+                if masks.is_none_or(|m| worth_matching(&m, low(end - start), end - start, min_len)) {
                     f(start, end, masks);
                 }
             }
@@ -93,7 +89,15 @@ pub unsafe fn walk<C: Classifier>(
             64
         };
         let inner = rest & low(tail);
-        let mut marks = (special & inner) | runs_at_least(inner, min_len);
+        // A colon is worth a look only if it could be in an IPv6 address: not next to a
+        // byte no address holds (`https:`, `T10:00`), and not a lone `:` (JSON's `"key":`).
+        // Both tests keep what they cannot see (the bytes beyond the window's ends).
+        let no_v6 = w.atom & !(w.hex | w.colon | w.dot);
+        let colons = w.colon
+            & !(no_v6 << 1)
+            & !(no_v6 >> 1)
+            & ((w.atom << 1 | 1) | (w.atom >> 1 | 1 << 63));
+        let mut marks = ((w.dot | w.at | colons) & inner) | runs_at_least(inner, min_len);
         while marks != 0 {
             let p = marks.trailing_zeros() as usize;
             let gaps = !inner & low(p);
@@ -103,9 +107,8 @@ pub unsafe fn walk<C: Classifier>(
                 64 - gaps.leading_zeros() as usize
             };
             let e = p + (inner >> p).trailing_ones() as usize;
-            let m = w.range(s, e);
-            if worth_matching(&m, e - s, min_len) {
-                f(o + s, o + e, Some(m));
+            if worth_matching(&w, low(e - s) << s, e - s, min_len) {
+                f(o + s, o + e, Some(w.range(s, e)));
             }
             marks &= !low(e);
         }
@@ -119,7 +122,7 @@ pub unsafe fn walk<C: Classifier>(
             // SAFETY: as above.
             let masks =
                 (n - start <= 64).then(|| unsafe { C::classify(text, start) }.first(n - start));
-            if masks.is_none_or(|m| worth_matching(&m, n - start, min_len)) {
+            if masks.is_none_or(|m| worth_matching(&m, low(n - start), n - start, min_len)) {
                 f(start, n, masks);
             }
         }
@@ -186,7 +189,7 @@ mod tests {
                 let s = a.as_ptr() as usize - text.as_ptr() as usize;
                 let e = s + a.len();
                 let m = (a.len() <= 64).then(|| portable(&text, s).first(a.len()));
-                if m.is_none_or(|m| worth_matching(&m, a.len(), min_len)) {
+                if m.is_none_or(|m| worth_matching(&m, low(a.len()), a.len(), min_len)) {
                     want.push((s, e, m));
                 }
             });
