@@ -21,13 +21,25 @@ pub fn worth_matching(m: &Masks, range: u64, len: usize, min_len: usize) -> bool
     let colons = m.colon & range;
     colons != 0
         && (m.hex | m.colon) & range == range
-        && could_be_ipv6(colons.count_ones() as usize, colons & (colons >> 1) != 0, false)
+        && could_be_ipv6(
+            colons.count_ones() as usize,
+            colons & (colons >> 1) != 0,
+            false,
+        )
 }
 
 /// Bit `i` stays set when bits `i - k + 1 ..= i` of `m` are all set (`1 <= k <= 64`): the
 /// places where a run of at least `k` ones has been reached.
 #[inline(always)]
 fn runs_at_least(mut m: u64, k: usize) -> u64 {
+    if k == 32 {
+        // The usual case (no tokens shorter than a hash to look for), unrolled.
+        m &= m << 1;
+        m &= m << 2;
+        m &= m << 4;
+        m &= m << 8;
+        return m & (m << 16);
+    }
     let mut have = 1;
     while have * 2 <= k {
         m &= m << have;
@@ -76,7 +88,8 @@ pub unsafe fn walk<C: Classifier>(
                 // SAFETY: as above; `start < n`.
                 let masks = (end - start <= 64)
                     .then(|| unsafe { C::classify(text, start) }.first(end - start));
-                if masks.is_none_or(|m| worth_matching(&m, low(end - start), end - start, min_len)) {
+                if masks.is_none_or(|m| worth_matching(&m, low(end - start), end - start, min_len))
+                {
                     f(start, end, masks);
                 }
             }
@@ -93,10 +106,8 @@ pub unsafe fn walk<C: Classifier>(
         // byte no address holds (`https:`, `T10:00`), and not a lone `:` (JSON's `"key":`).
         // Both tests keep what they cannot see (the bytes beyond the window's ends).
         let no_v6 = w.atom & !(w.hex | w.colon | w.dot);
-        let colons = w.colon
-            & !(no_v6 << 1)
-            & !(no_v6 >> 1)
-            & ((w.atom << 1 | 1) | (w.atom >> 1 | 1 << 63));
+        let colons =
+            w.colon & !(no_v6 << 1) & !(no_v6 >> 1) & ((w.atom << 1 | 1) | (w.atom >> 1 | 1 << 63));
         let mut marks = ((w.dot | w.at | colons) & inner) | runs_at_least(inner, min_len);
         while marks != 0 {
             let p = marks.trailing_zeros() as usize;

@@ -121,6 +121,9 @@ pub struct IndicatorSet {
     urls: FxHashMap<Box<[u8]>, Ids>,
     /// The hosts of `urls`: a URL in a log is read whole only when its host is here.
     url_hosts: rustc_hash::FxHashSet<Box<[u8]>>,
+    /// The first two bytes of every host in `url_hosts`, one bit per pair (8 KiB), or
+    /// `None` when a host is shorter than two bytes.
+    url_host_starts: Option<Box<[u64; 1024]>>,
     emails: FxHashMap<Box<[u8]>, Ids>,
     /// Lower-case hex.
     hashes: FxHashMap<Box<[u8]>, Ids>,
@@ -294,6 +297,14 @@ impl IndicatorSet {
                 set.ipv4_filter.insert(filter::of_int(*net as u128, *len));
             }
         }
+        if set.url_hosts.iter().all(|h| h.len() >= 2) {
+            let mut starts = Box::new([0u64; 1024]);
+            for h in &set.url_hosts {
+                let pair = (h[0] as usize) << 8 | h[1] as usize;
+                starts[pair >> 6] |= 1 << (pair & 63);
+            }
+            set.url_host_starts = Some(starts);
+        }
         set.tlds = Filter::with_keys(tlds.len());
         for t in tlds {
             set.tlds.insert(t);
@@ -334,6 +345,20 @@ impl IndicatorSet {
 
     pub fn has_urls(&self) -> bool {
         !self.urls.is_empty()
+    }
+
+    /// Can a host starting with these two bytes (in any case) be a URL indicator's? When it
+    /// is shorter than two bytes, the bytes after it are passed: false then means no.
+    #[inline]
+    pub fn url_host_may_start(&self, first: u8, second: u8) -> bool {
+        match &self.url_host_starts {
+            None => true,
+            Some(starts) => {
+                let pair = (first.to_ascii_lowercase() as usize) << 8
+                    | second.to_ascii_lowercase() as usize;
+                starts[pair >> 6] & (1 << (pair & 63)) != 0
+            }
+        }
     }
 
     /// Is this (lower-case) host the host of a URL indicator?

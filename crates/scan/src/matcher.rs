@@ -106,20 +106,29 @@ fn ipv4_masked(b: &[u8], digit: u64, dot: u64) -> Option<u32> {
     let rest = dot & (dot - 1);
     let d2 = rest.trailing_zeros() as usize;
     let d3 = (rest & (rest - 1)).trailing_zeros() as usize;
-    let mut value = 0u32;
-    let mut bad = false;
-    for (s, e) in [(0, d1), (d1 + 1, d2), (d2 + 1, d3), (d3 + 1, len)] {
+    // A digit's value, or 0 outside the token.
+    let at = |i: usize| b.get(i).map_or(0, |c| c.wrapping_sub(b'0') as u32);
+    let part = |s: usize, e: usize| {
         let l = e.wrapping_sub(s);
-        bad |= l.wrapping_sub(1) > 2 || (l > 1 && b[s.min(len - 1)] == b'0');
-        let mut n = 0u32;
-        for i in 0..3 {
-            let d = (b[(s + i).min(len - 1)].wrapping_sub(b'0')) as u32;
-            n = if i < l { n * 10 + d } else { n };
-        }
-        bad |= n > 255;
-        value = (value << 8) | n;
-    }
-    (!bad).then_some(value)
+        let n = at(e.wrapping_sub(1))
+            + if l >= 2 {
+                10 * at(e.wrapping_sub(2))
+            } else {
+                0
+            }
+            + if l >= 3 {
+                100 * at(e.wrapping_sub(3))
+            } else {
+                0
+            };
+        let bad = l.wrapping_sub(1) > 2 || (l > 1 && at(s) == 0) || n > 255;
+        (n, bad)
+    };
+    let (a, bad_a) = part(0, d1);
+    let (b2, bad_b) = part(d1 + 1, d2);
+    let (c, bad_c) = part(d2 + 1, d3);
+    let (d, bad_d) = part(d3 + 1, len);
+    (!(bad_a | bad_b | bad_c | bad_d)).then_some(a << 24 | b2 << 16 | c << 8 | d)
 }
 
 /// Can text with these colons (and dots) be an IPv6 address at all? Without `::`, an
@@ -258,7 +267,9 @@ impl<'a> Token<'a> for Plain<'a> {
     }
 }
 
-/// The rules for one atom (or piece of one); see the module's documentation.
+/// The rules for one atom (or piece of one); see the module's documentation. Inlined into
+/// the walker: only an e-mail address's domain comes back through [`match_domain_part`].
+#[inline(always)]
 fn match_token<'a, T: Token<'a>>(set: &IndicatorSet, t: T, cx: &mut Hits<'a>) {
     let b = t.bytes();
     let any = t.any();
@@ -267,16 +278,15 @@ fn match_token<'a, T: Token<'a>>(set: &IndicatorSet, t: T, cx: &mut Hits<'a>) {
     if any & (DOT | COLON | AT) == 0 && b.len() < set.min_plain_len() {
         return;
     }
-    let upper = any & UPPER != 0;
     if any & AT != 0 {
         let (s, e) = trim_bounds(b);
         let a = &b[s..e];
-        if let Some(ids) = set.email(lower(a, upper, &mut cx.buf)) {
+        if let Some(ids) = set.email(lower(a, any & UPPER != 0, &mut cx.buf)) {
             cx.hits.extend(ids.iter().map(|i| (a, *i)));
         }
         // The domain of the address is also a host.
         if let Some(p) = memchr::memrchr(b'@', a) {
-            match_token(set, t.sub(s + p + 1, e), cx);
+            match_domain_part(set, t.sub(s + p + 1, e), cx);
         }
         return;
     }
@@ -290,11 +300,15 @@ fn match_token<'a, T: Token<'a>>(set: &IndicatorSet, t: T, cx: &mut Hits<'a>) {
                 return;
             }
         }
+        // The pieces between colons hold neither a colon nor (see above) an at sign.
         let mut start = 0;
         loop {
             let end = t.next_colon(start).unwrap_or(b.len());
             if end > start {
-                match_token(set, t.sub(start, end), cx);
+                let piece = t.sub(start, end);
+                if piece.any() & DOT != 0 || end - start >= set.min_plain_len() {
+                    match_plain(set, piece, cx);
+                }
             }
             if end == b.len() {
                 break;
@@ -303,13 +317,27 @@ fn match_token<'a, T: Token<'a>>(set: &IndicatorSet, t: T, cx: &mut Hits<'a>) {
         }
         return;
     }
+    match_plain(set, t, cx);
+}
+
+/// An e-mail address's domain, which may be `host:port` or even hold another `@`.
+#[inline(never)]
+fn match_domain_part<'a, T: Token<'a>>(set: &IndicatorSet, t: T, cx: &mut Hits<'a>) {
+    match_token(set, t, cx)
+}
+
+/// The rules for a token without a colon or an at sign.
+#[inline(always)]
+fn match_plain<'a, T: Token<'a>>(set: &IndicatorSet, t: T, cx: &mut Hits<'a>) {
+    let b = t.bytes();
     let (s, e) = trim_bounds(b);
     if s == e {
         return;
     }
     let t = t.sub(s, e);
     let a = t.bytes();
-    let has_dot = t.any() & DOT != 0;
+    let any = t.any();
+    let has_dot = any & DOT != 0;
     if has_dot && a[0].is_ascii_digit() {
         if let Some(ip) = t.ipv4() {
             set.ipv4(ip, &mut cx.ids);
@@ -318,13 +346,13 @@ fn match_token<'a, T: Token<'a>>(set: &IndicatorSet, t: T, cx: &mut Hits<'a>) {
         }
     }
     if matches!(a.len(), 32 | 40 | 64) && t.all_hex() {
-        if let Some(ids) = set.hash(lower(a, upper, &mut cx.buf)) {
+        if let Some(ids) = set.hash(lower(a, any & UPPER != 0, &mut cx.buf)) {
             cx.hits.extend(ids.iter().map(|i| (a, *i)));
         }
         return;
     }
     if has_dot && a.len() <= 253 {
-        set.domain(lower(a, upper, &mut cx.buf), &mut cx.ids);
+        set.domain(lower(a, any & UPPER != 0, &mut cx.buf), &mut cx.ids);
         cx.found(a);
     }
     if let Some(ids) = set.other(a) {
@@ -382,6 +410,15 @@ fn urls<'a>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>, host_filter:
             continue;
         }
         if host_filter {
+            // Two bytes say no to nearly every host; a host shorter than that is no
+            // indicator's either (the set says so when one is).
+            let (first, second) = match block.get(p + 3..p + 5) {
+                Some(&[a, b]) => (a, b),
+                _ => (0, 0),
+            };
+            if !set.url_host_may_start(first, second) {
+                continue;
+            }
             let (host, has_upper) = host_after(block, p + 3);
             if !set.url_host(lower(host, has_upper, &mut cx.buf)) {
                 continue;

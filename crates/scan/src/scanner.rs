@@ -75,21 +75,13 @@ impl<R: Read> BlockReader<R> {
         self.carry.clear();
         loop {
             let start = buf.len();
-            buf.resize(start + self.block_size, 0);
-            let mut filled = start;
-            while filled < buf.len() {
-                let n = match self.input.read(&mut buf[filled..]) {
-                    Ok(n) => n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
-                };
-                if n == 0 {
-                    break;
-                }
-                filled += n;
-            }
-            self.bytes += (filled - start) as u64;
-            buf.truncate(filled);
+            // `take` + `read_to_end` reads into the buffer's spare room without zeroing it
+            // first (for files), and retries interrupted reads.
+            let got = (&mut self.input)
+                .take(self.block_size as u64)
+                .read_to_end(&mut buf)?;
+            let filled = start + got;
+            self.bytes += got as u64;
             if filled == start {
                 // End of input: what is left is the last line, without a newline.
                 self.done = true;
