@@ -103,6 +103,44 @@ type Ids = Vec<u32>;
 /// The shortest hash: MD5, 32 hex digits.
 const HASH_MIN_LEN: usize = 32;
 
+/// Where the dots of a host name are (a name is at most 253 bytes): one bit per byte,
+/// as the scanner's masks already have them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Dots(pub [u64; 4]);
+
+impl Dots {
+    pub fn of(name: &[u8]) -> Dots {
+        let mut d = Dots::default();
+        for (i, b) in name.iter().enumerate().take(256) {
+            if *b == b'.' {
+                d.0[i / 64] |= 1 << (i % 64);
+            }
+        }
+        d
+    }
+
+    /// The position of the last dot.
+    #[inline]
+    pub fn last(&self) -> Option<usize> {
+        (0..4)
+            .rev()
+            .find(|w| self.0[*w] != 0)
+            .map(|w| w * 64 + 63 - self.0[w].leading_zeros() as usize)
+    }
+
+    /// Calls `f` with each dot's position, in order.
+    #[inline]
+    pub fn each(&self, mut f: impl FnMut(usize)) {
+        for (w, word) in self.0.iter().enumerate() {
+            let mut m = *word;
+            while m != 0 {
+                f(w * 64 + m.trailing_zeros() as usize);
+                m &= m - 1;
+            }
+        }
+    }
+}
+
 /// Every indicator, indexed for exact lookups.
 #[derive(Debug, Default)]
 pub struct IndicatorSet {
@@ -418,26 +456,23 @@ impl IndicatorSet {
     }
 
     /// A host name in lower case: itself, then every parent domain.
-    pub fn domain(&self, lower_case: &[u8], out: &mut Vec<u32>) {
-        let tld = match memchr::memrchr(b'.', lower_case) {
+    pub fn domain(&self, lower_case: &[u8], dots: &Dots, out: &mut Vec<u32>) {
+        let tld = match dots.last() {
             Some(p) => &lower_case[p + 1..],
             None => lower_case,
         };
         if !self.tlds.may_hold(filter::of_bytes(tld)) {
             return;
         }
-        let mut d = lower_case;
-        loop {
+        let mut probe = |d: &[u8]| {
             if self.domain_filter.may_hold(filter::of_bytes(d)) {
                 if let Some(ids) = self.domains.get(d) {
                     out.extend(ids);
                 }
             }
-            match memchr::memchr(b'.', d) {
-                Some(p) => d = &d[p + 1..],
-                None => break,
-            }
-        }
+        };
+        probe(lower_case);
+        dots.each(|p| probe(&lower_case[p + 1..]));
     }
 
     pub fn hash(&self, lower_case: &[u8]) -> Option<&Ids> {

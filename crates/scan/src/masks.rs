@@ -70,6 +70,26 @@ impl Masks {
     }
 }
 
+/// The bit instructions the vector paths are compiled with (population count, leading
+/// and trailing zero counts), which every processor with AVX2 has.
+#[cfg(target_arch = "x86_64")]
+fn bit_instructions() -> bool {
+    std::arch::is_x86_feature_detected!("popcnt")
+        && std::arch::is_x86_feature_detected!("bmi1")
+        && std::arch::is_x86_feature_detected!("bmi2")
+        && std::arch::is_x86_feature_detected!("lzcnt")
+}
+
+#[cfg(target_arch = "x86_64")]
+fn avx512() -> bool {
+    std::arch::is_x86_feature_detected!("avx512bw") && bit_instructions()
+}
+
+#[cfg(target_arch = "x86_64")]
+fn avx2() -> bool {
+    std::arch::is_x86_feature_detected!("avx2") && bit_instructions()
+}
+
 /// Which classifier to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Isa {
@@ -85,10 +105,10 @@ impl Isa {
     pub fn detect() -> Isa {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx512bw") {
+            if avx512() {
                 return Isa::Avx512;
             }
-            if std::arch::is_x86_feature_detected!("avx2") {
+            if avx2() {
                 return Isa::Avx2;
             }
         }
@@ -100,10 +120,10 @@ impl Isa {
         let mut all = vec![Isa::Portable];
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx2") {
+            if avx2() {
                 all.push(Isa::Avx2);
             }
-            if std::arch::is_x86_feature_detected!("avx512bw") {
+            if avx512() {
                 all.push(Isa::Avx512);
             }
         }

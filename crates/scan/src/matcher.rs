@@ -21,8 +21,8 @@
 //! URLs are words holding `://`, found in a pass of their own ([`urls`]).
 
 use crate::candidates;
-use crate::indicator::IndicatorSet;
-use crate::masks::{low, Classifier, Isa, Masks, Portable};
+use crate::indicator::{Dots, IndicatorSet};
+use crate::masks::{low, Isa, Masks, Portable};
 use crate::tokens::{
     atoms, class_of, is_word, trim, trim_bounds, trim_end, AT, COLON, DOT, HEX, UPPER, V6,
 };
@@ -97,6 +97,7 @@ fn ipv4(s: &[u8]) -> Option<u32> {
 /// [`ipv4`] for a token of at most 64 bytes whose digits and dots are known as masks:
 /// the parts are found from the dots, and each is read without a branch per byte
 /// (branches on the digits of varying parts are what a log's addresses mispredict).
+#[inline(always)]
 fn ipv4_masked(b: &[u8], digit: u64, dot: u64) -> Option<u32> {
     let len = b.len();
     if !(7..=15).contains(&len) || dot.count_ones() != 3 || digit | dot != low(len) {
@@ -106,29 +107,36 @@ fn ipv4_masked(b: &[u8], digit: u64, dot: u64) -> Option<u32> {
     let rest = dot & (dot - 1);
     let d2 = rest.trailing_zeros() as usize;
     let d3 = (rest & (rest - 1)).trailing_zeros() as usize;
-    // A digit's value, or 0 outside the token.
-    let at = |i: usize| b.get(i).map_or(0, |c| c.wrapping_sub(b'0') as u32);
-    let part = |s: usize, e: usize| {
-        let l = e.wrapping_sub(s);
-        let n = at(e.wrapping_sub(1))
-            + if l >= 2 {
-                10 * at(e.wrapping_sub(2))
-            } else {
-                0
-            }
-            + if l >= 3 {
-                100 * at(e.wrapping_sub(3))
-            } else {
-                0
-            };
-        let bad = l.wrapping_sub(1) > 2 || (l > 1 && at(s) == 0) || n > 255;
-        (n, bad)
-    };
-    let (a, bad_a) = part(0, d1);
-    let (b2, bad_b) = part(d1 + 1, d2);
-    let (c, bad_c) = part(d2 + 1, d3);
-    let (d, bad_d) = part(d3 + 1, len);
+    let (a, bad_a) = ipv4_part(b, 0, d1);
+    let (b2, bad_b) = ipv4_part(b, d1 + 1, d2);
+    let (c, bad_c) = ipv4_part(b, d2 + 1, d3);
+    let (d, bad_d) = ipv4_part(b, d3 + 1, len);
     (!(bad_a | bad_b | bad_c | bad_d)).then_some(a << 24 | b2 << 16 | c << 8 | d)
+}
+
+/// One part `b[s..e]` of a dotted quad (digits only, as the masks said): its value, and
+/// whether it is bad (empty, over three digits, a leading zero, over 255).
+#[inline(always)]
+fn ipv4_part(b: &[u8], s: usize, e: usize) -> (u32, bool) {
+    // A digit's value, or 0 outside the token.
+    #[inline(always)]
+    fn at(b: &[u8], i: usize) -> u32 {
+        b.get(i).map_or(0, |c| c.wrapping_sub(b'0') as u32)
+    }
+    let l = e.wrapping_sub(s);
+    let n = at(b, e.wrapping_sub(1))
+        + if l >= 2 {
+            10 * at(b, e.wrapping_sub(2))
+        } else {
+            0
+        }
+        + if l >= 3 {
+            100 * at(b, e.wrapping_sub(3))
+        } else {
+            0
+        };
+    let bad = l.wrapping_sub(1) > 2 || (l > 1 && at(b, s) == 0) || n > 255;
+    (n, bad)
 }
 
 /// Can text with these colons (and dots) be an IPv6 address at all? Without `::`, an
@@ -156,6 +164,8 @@ trait Token<'a>: Copy {
     fn next_colon(&self, from: usize) -> Option<usize>;
     /// The token as a dotted-quad IPv4 address.
     fn ipv4(&self) -> Option<u32>;
+    /// Where its dots are (of its first 256 bytes).
+    fn dots(&self) -> Dots;
     fn sub(&self, start: usize, end: usize) -> Self;
 }
 
@@ -167,11 +177,11 @@ struct Masked<'a> {
 }
 
 impl<'a> Token<'a> for Masked<'a> {
-    #[inline]
+    #[inline(always)]
     fn bytes(&self) -> &'a [u8] {
         self.bytes
     }
-    #[inline]
+    #[inline(always)]
     fn any(&self) -> u8 {
         let flag = |mask: u64, class: u8| if mask != 0 { class } else { 0 };
         flag(self.m.dot, DOT)
@@ -179,32 +189,36 @@ impl<'a> Token<'a> for Masked<'a> {
             | flag(self.m.at, AT)
             | flag(self.m.upper, UPPER)
     }
-    #[inline]
+    #[inline(always)]
     fn all_hex(&self) -> bool {
         self.m.hex == low(self.bytes.len())
     }
-    #[inline]
+    #[inline(always)]
     fn all_v6(&self) -> bool {
         self.m.hex | self.m.colon | self.m.dot == low(self.bytes.len())
     }
-    #[inline]
+    #[inline(always)]
     fn colons(&self) -> usize {
         self.m.colon.count_ones() as usize
     }
-    #[inline]
+    #[inline(always)]
     fn has_double_colon(&self) -> bool {
         self.m.colon & (self.m.colon >> 1) != 0
     }
-    #[inline]
+    #[inline(always)]
     fn next_colon(&self, from: usize) -> Option<usize> {
         let rest = self.m.colon & !low(from);
         (rest != 0).then(|| rest.trailing_zeros() as usize)
     }
-    #[inline]
+    #[inline(always)]
     fn ipv4(&self) -> Option<u32> {
         ipv4_masked(self.bytes, self.m.digit, self.m.dot)
     }
-    #[inline]
+    #[inline(always)]
+    fn dots(&self) -> Dots {
+        Dots([self.m.dot, 0, 0, 0])
+    }
+    #[inline(always)]
     fn sub(&self, start: usize, end: usize) -> Self {
         Masked {
             bytes: &self.bytes[start..end],
@@ -261,6 +275,9 @@ impl<'a> Token<'a> for Plain<'a> {
     }
     fn ipv4(&self) -> Option<u32> {
         ipv4(self.bytes)
+    }
+    fn dots(&self) -> Dots {
+        Dots::of(self.bytes)
     }
     fn sub(&self, start: usize, end: usize) -> Self {
         Plain::new(&self.bytes[start..end])
@@ -352,7 +369,11 @@ fn match_plain<'a, T: Token<'a>>(set: &IndicatorSet, t: T, cx: &mut Hits<'a>) {
         return;
     }
     if has_dot && a.len() <= 253 {
-        set.domain(lower(a, any & UPPER != 0, &mut cx.buf), &mut cx.ids);
+        set.domain(
+            lower(a, any & UPPER != 0, &mut cx.buf),
+            &t.dots(),
+            &mut cx.ids,
+        );
         cx.found(a);
     }
     if let Some(ids) = set.other(a) {
@@ -432,32 +453,54 @@ fn urls<'a>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>, host_filter:
     }
 }
 
+/// One candidate atom `block[s..e]`, with its masks when it has them.
 #[inline(always)]
-unsafe fn walk<'a, C: Classifier>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>) {
-    // SAFETY: passed on from the caller.
+fn candidate<'a>(
+    set: &IndicatorSet,
+    block: &'a [u8],
+    (s, e): (usize, usize),
+    m: Option<Masks>,
+    cx: &mut Hits<'a>,
+) {
+    let bytes = &block[s..e];
+    match m {
+        Some(m) => match_token(set, Masked { bytes, m }, cx),
+        None => match_token(set, Plain::new(bytes), cx),
+    }
+}
+
+// Each walker defines its own closure: a closure is compiled with the instruction set of
+// the function it is written in, and the rules inlined into it should be too.
+
+fn walk_portable<'a>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>) {
+    // SAFETY: the portable classifier runs anywhere.
     unsafe {
-        candidates::walk::<C>(block, set.min_plain_len(), |s, e, m| {
-            let bytes = &block[s..e];
-            match m {
-                Some(m) => match_token(set, Masked { bytes, m }, cx),
-                None => match_token(set, Plain::new(bytes), cx),
-            }
+        candidates::walk::<Portable>(block, set.min_plain_len(), |s, e, m| {
+            candidate(set, block, (s, e), m, cx)
         })
     }
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512bw")]
+#[target_feature(enable = "avx512bw,popcnt,bmi1,bmi2,lzcnt")]
 unsafe fn walk_avx512<'a>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>) {
     // SAFETY: the caller checked the processor.
-    unsafe { walk::<crate::masks::Avx512>(set, block, cx) }
+    unsafe {
+        candidates::walk::<crate::masks::Avx512>(block, set.min_plain_len(), |s, e, m| {
+            candidate(set, block, (s, e), m, cx)
+        })
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,popcnt,bmi1,bmi2,lzcnt")]
 unsafe fn walk_avx2<'a>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>) {
     // SAFETY: the caller checked the processor.
-    unsafe { walk::<crate::masks::Avx2>(set, block, cx) }
+    unsafe {
+        candidates::walk::<crate::masks::Avx2>(block, set.min_plain_len(), |s, e, m| {
+            candidate(set, block, (s, e), m, cx)
+        })
+    }
 }
 
 /// Every match in one line.
@@ -483,8 +526,7 @@ pub fn match_block_with(isa: Isa, set: &IndicatorSet, block: &[u8], first_line: 
         Isa::Portable
     };
     match isa {
-        // SAFETY: the portable classifier runs anywhere.
-        Isa::Portable => unsafe { walk::<Portable>(set, block, &mut cx) },
+        Isa::Portable => walk_portable(set, block, &mut cx),
         // SAFETY: `available` checked the processor.
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => unsafe { walk_avx2(set, block, &mut cx) },
