@@ -9,20 +9,17 @@ use std::hash::Hasher;
 /// What the filter is asked about: a key's hash ([`of_int`], [`of_bytes`]).
 pub type Key = u64;
 
-/// Mixes the bits so that neighbouring addresses land far apart.
+/// Spreads the bits so that neighbouring addresses land far apart: one multiply, whose
+/// upper bits (the ones [`Filter`] uses) depend on every input bit.
 #[inline(always)]
-fn mix(mut h: u64) -> u64 {
-    h ^= h >> 31;
-    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    h ^= h >> 29;
-    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
-    h ^ (h >> 32)
+fn mix(h: u64) -> u64 {
+    (h ^ (h >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 /// The key of a number (an address, or a network with its prefix length as `tag`).
 #[inline(always)]
 pub fn of_int(x: u128, tag: u8) -> Key {
-    mix((x as u64) ^ mix((x >> 64) as u64 ^ ((tag as u64) << 56)))
+    mix((x as u64) ^ ((x >> 64) as u64).rotate_left(17) ^ ((tag as u64) << 56))
 }
 
 /// The key of a byte string.
@@ -56,8 +53,8 @@ impl Filter {
 
     #[inline(always)]
     fn place(&self, k: Key) -> (usize, u64) {
-        let bits = (1u64 << (k & 63)) | (1u64 << ((k >> 6) & 63));
-        (((k >> 12) & self.mask) as usize, bits)
+        let bits = (1u64 << (k >> 58)) | (1u64 << ((k >> 52) & 63));
+        (((k >> 20) & self.mask) as usize, bits)
     }
 
     pub fn insert(&mut self, k: Key) {

@@ -418,6 +418,7 @@ impl IndicatorSet {
         self.emails.get(lower_case)
     }
 
+    #[inline]
     pub fn ipv4(&self, a: u32, out: &mut Vec<u32>) {
         if self.ipv4_filter.may_hold(filter::of_int(a as u128, 32)) {
             if let Some(ids) = self.ipv4.get(&a) {
@@ -456,6 +457,7 @@ impl IndicatorSet {
     }
 
     /// A host name in lower case: itself, then every parent domain.
+    #[inline]
     pub fn domain(&self, lower_case: &[u8], dots: &Dots, out: &mut Vec<u32>) {
         let tld = match dots.last() {
             Some(p) => &lower_case[p + 1..],
@@ -475,6 +477,7 @@ impl IndicatorSet {
         dots.each(|p| probe(&lower_case[p + 1..]));
     }
 
+    #[inline]
     pub fn hash(&self, lower_case: &[u8]) -> Option<&Ids> {
         if !self.hash_filter.may_hold(filter::of_bytes(lower_case)) {
             return None;
