@@ -288,8 +288,15 @@ impl IndicatorSet {
                 }
                 Kind::Domain => {
                     let d = v.trim_end_matches('.');
-                    if d.is_empty() || !d.contains('.') && d.len() > 253 {
+                    if d.is_empty() || d.len() > 253 {
                         return Err(bad(v, "not a domain name"));
+                    }
+                    // No top-level domain is a number; `1.2.3.4` is an address.
+                    if d.rsplit('.')
+                        .next()
+                        .is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()))
+                    {
+                        return Err(bad(v, "not a domain name: its last label is a number"));
                     }
                     let l = lower(d);
                     let tld = l.rsplit(|b| *b == b'.').next().unwrap_or(&l);
@@ -495,5 +502,22 @@ impl IndicatorSet {
 
     pub fn has_others(&self) -> bool {
         !self.others.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains_are_checked() {
+        assert_eq!(
+            check(Kind::Domain, "Evil.Example.").unwrap(),
+            "evil.example"
+        );
+        assert_eq!(check(Kind::Domain, "localhost").unwrap(), "localhost");
+        for bad in ["1.2.3.4", "example.123", ".", &"a".repeat(254)] {
+            assert!(check(Kind::Domain, bad).is_err(), "{bad}");
+        }
     }
 }

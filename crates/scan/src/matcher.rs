@@ -14,8 +14,8 @@
 //! - with a `:`: an IPv6 address when it is one (a trailing dot aside); otherwise each piece
 //!   between colons is matched on its own (`host:port`, `1.2.3.4:443`, times);
 //! - otherwise, trimmed of what ends a sentence or a field ([`crate::tokens::trim`]): an
-//!   IPv4 address; else, if 32, 40 or 64 hex digits, a hash; else, with a dot, a host (itself
-//!   and every parent domain); and any token exactly equal to a bank account or crypto-asset
+//!   IPv4 address; else, if 32, 40 or 64 hex digits, a hash; else, with a dot and not ending
+//!   in a number, a host (itself and every parent domain); and any token exactly equal to a bank account or crypto-asset
 //!   indicator.
 //!
 //! URLs are words holding `://`, found in a pass of their own ([`urls`]).
@@ -166,6 +166,9 @@ trait Token<'a>: Copy {
     fn ipv4(&self) -> Option<u32>;
     /// Where its dots are (of its first 256 bytes).
     fn dots(&self) -> Dots;
+    /// Is what follows its last dot (or all of it, without one) digits only? No host
+    /// name ends so (`HTTP/1.1`, `Mozilla/5.0`, versions).
+    fn ends_in_number(&self) -> bool;
     fn sub(&self, start: usize, end: usize) -> Self;
 }
 
@@ -217,6 +220,11 @@ impl<'a> Token<'a> for Masked<'a> {
     #[inline(always)]
     fn dots(&self) -> Dots {
         Dots([self.m.dot, 0, 0, 0])
+    }
+    #[inline(always)]
+    fn ends_in_number(&self) -> bool {
+        let label = low(self.bytes.len()) & !low(64 - self.m.dot.leading_zeros() as usize);
+        self.m.digit & label == label
     }
     #[inline(always)]
     fn sub(&self, start: usize, end: usize) -> Self {
@@ -278,6 +286,14 @@ impl<'a> Token<'a> for Plain<'a> {
     }
     fn dots(&self) -> Dots {
         Dots::of(self.bytes)
+    }
+    fn ends_in_number(&self) -> bool {
+        let label = self
+            .bytes
+            .rsplit(|b| *b == b'.')
+            .next()
+            .unwrap_or(self.bytes);
+        label.iter().all(u8::is_ascii_digit)
     }
     fn sub(&self, start: usize, end: usize) -> Self {
         Plain::new(&self.bytes[start..end])
@@ -368,7 +384,7 @@ fn match_plain<'a, T: Token<'a>>(set: &IndicatorSet, t: T, cx: &mut Hits<'a>) {
         }
         return;
     }
-    if has_dot && a.len() <= 253 {
+    if has_dot && a.len() <= 253 && !t.ends_in_number() {
         set.domain(
             lower(a, any & UPPER != 0, &mut cx.buf),
             &t.dots(),
