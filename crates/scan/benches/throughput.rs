@@ -1,11 +1,13 @@
 //! Scanner throughput against the tools people use today, on the same generated logs in one
 //! run: `cat > /dev/null` (the ceiling: reading the file), `grep -F -f` and `rg -F -f` with
 //! the indicators as fixed strings (which also report substring false positives), and the
-//! scanner on one core and on all cores, with 100k and 1M indicators.
+//! scanner on one core with each byte classifier the processor has and on all cores, with
+//! 100k and 1M indicators.
 //!
 //! `cargo bench -p mamori-scan --bench throughput` (MAMORI_SCAN_BENCH_MB, default 512, the
 //! log size; MAMORI_SCAN_BENCH_TIMEOUT, default 300 s per external tool).
 
+use mamori_scan::masks::Isa;
 use mamori_scan::scanner::scan;
 use mamori_scan::{Indicator, IndicatorSet, Kind, ScanOptions};
 use std::io::Write;
@@ -176,12 +178,21 @@ fn main() {
         mbps(bytes, cat),
         mbps(bytes, cat)
     );
-    let mut rows: Vec<(String, Vec<String>)> = vec![
-        ("grep -F -f".into(), vec![]),
-        ("rg -F -f".into(), vec![]),
-        ("mamori scan, 1 core".into(), vec![]),
-        (format!("mamori scan, {cores} cores"), vec![]),
-    ];
+    // Every classifier this processor has, fastest first, on one core; the fastest on all.
+    let mut isas = Isa::available();
+    isas.reverse();
+    let mut runs: Vec<(String, Isa, usize)> = isas
+        .iter()
+        .map(|isa| (format!("mamori scan, 1 core, {}", isa.name()), *isa, 1))
+        .collect();
+    runs.push((
+        format!("mamori scan, {cores} cores, {}", isas[0].name()),
+        isas[0],
+        cores,
+    ));
+    let mut rows: Vec<(String, Vec<String>)> =
+        vec![("grep -F -f".into(), vec![]), ("rg -F -f".into(), vec![])];
+    rows.extend(runs.iter().map(|(name, _, _)| (name.clone(), vec![])));
     for n in [100_000usize, 1_000_000] {
         let set_src: Vec<Indicator> = big[..n].to_vec();
         let patterns = dir.join(format!("patterns-{n}.txt"));
@@ -213,7 +224,8 @@ fn main() {
         let build = Instant::now();
         let set = IndicatorSet::new(set_src).unwrap();
         let built = build.elapsed();
-        for (k, threads) in [(2usize, 1usize), (3, cores)] {
+        for (k, (_, isa, threads)) in runs.iter().enumerate() {
+            let (k, threads) = (k + 2, *threads);
             let start = Instant::now();
             let f = std::fs::File::open(&log).unwrap();
             let mut found = 0usize;
@@ -222,6 +234,7 @@ fn main() {
                 f,
                 ScanOptions {
                     threads,
+                    classifier: Some(*isa),
                     ..Default::default()
                 },
                 |m| {

@@ -1,6 +1,8 @@
 //! Streaming scans: lines in, matches out, in constant memory, on one core or several.
 
 use crate::indicator::IndicatorSet;
+use crate::masks::Isa;
+use crate::matcher::match_block_with;
 pub use crate::matcher::{match_block, match_line};
 use std::io::{self, Read};
 use std::sync::{mpsc, Arc, Mutex};
@@ -22,6 +24,8 @@ pub struct ScanOptions {
     pub threads: usize,
     /// Bytes per block handed to a worker (whole lines; a longer line makes a longer block).
     pub block_size: usize,
+    /// The byte classifier; `None` for the fastest this processor has (benchmarks compare).
+    pub classifier: Option<Isa>,
 }
 
 impl Default for ScanOptions {
@@ -29,6 +33,7 @@ impl Default for ScanOptions {
         ScanOptions {
             threads: 1,
             block_size: 1 << 20,
+            classifier: None,
         }
     }
 }
@@ -116,12 +121,13 @@ pub fn scan(
     mut sink: impl FnMut(&[Match]) -> io::Result<()>,
     mut progress: impl FnMut(u64),
 ) -> io::Result<ScanSummary> {
+    let isa = options.classifier.unwrap_or_else(Isa::detect);
     let mut summary = ScanSummary::default();
     let mut reader = BlockReader::new(input, options.block_size);
     if options.threads <= 1 {
         let mut buf = Vec::new();
         while let Some((block, first)) = reader.next(buf)? {
-            let m = match_block(set, &block, first);
+            let m = match_block_with(isa, set, &block, first);
             summary.matches += m.len() as u64;
             progress(block.len() as u64);
             sink(&m)?;
@@ -146,7 +152,7 @@ pub fn scan(
                 let Ok(Ok((seq, block, first))) = next else {
                     break;
                 };
-                let m = match_block(set, &block, first);
+                let m = match_block_with(isa, set, &block, first);
                 if tx.send((seq, block, m)).is_err() {
                     break;
                 }

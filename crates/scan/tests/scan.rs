@@ -181,6 +181,7 @@ fn run(input: Vec<u8>, threads: usize, block_size: usize) -> (Vec<Match>, u64) {
         ScanOptions {
             threads,
             block_size,
+            ..Default::default()
         },
         |m| {
             all.extend_from_slice(m);
