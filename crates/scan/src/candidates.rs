@@ -52,6 +52,21 @@ fn runs_at_least(mut m: u64, k: usize) -> u64 {
     m
 }
 
+/// What the walker hands its candidates to. Implemented for closures; the matcher
+/// implements it with an always-inlined method, so that the rules are compiled into each
+/// walker with its instruction set and get their masks in registers (a call with the
+/// masks in memory stalled on reading them back).
+pub trait Sink {
+    fn candidate(&mut self, start: usize, end: usize, masks: Option<Masks>);
+}
+
+impl<F: FnMut(usize, usize, Option<Masks>)> Sink for F {
+    #[inline(always)]
+    fn candidate(&mut self, start: usize, end: usize, masks: Option<Masks>) {
+        self(start, end, masks)
+    }
+}
+
 /// Calls `f(start, end, masks)`, in order, for every atom `text[start..end]` that is
 /// [`worth_matching`] (`min_len` in 1..=64). `masks` are the atom's own (bit 0 is its first
 /// byte) when it is at most 64 bytes long; a longer atom is always handed over.
@@ -59,11 +74,7 @@ fn runs_at_least(mut m: u64, k: usize) -> u64 {
 /// # Safety
 /// The processor must have `C`'s instruction set.
 #[inline(always)]
-pub unsafe fn walk<C: Classifier>(
-    text: &[u8],
-    min_len: usize,
-    mut f: impl FnMut(usize, usize, Option<Masks>),
-) {
+pub unsafe fn walk<C: Classifier>(text: &[u8], min_len: usize, f: &mut impl Sink) {
     let min_len = min_len.clamp(1, 64);
     let n = text.len();
     // An atom that reached the end of the previous window: where it started, and whether
@@ -90,7 +101,7 @@ pub unsafe fn walk<C: Classifier>(
                     .then(|| unsafe { C::classify(text, start) }.first(end - start));
                 if masks.is_none_or(|m| worth_matching(&m, low(end - start), end - start, min_len))
                 {
-                    f(start, end, masks);
+                    f.candidate(start, end, masks);
                 }
             }
             rest &= !low(run);
@@ -119,7 +130,7 @@ pub unsafe fn walk<C: Classifier>(
             };
             let e = p + (inner >> p).trailing_ones() as usize;
             if worth_matching(&w, low(e - s) << s, e - s, min_len) {
-                f(o + s, o + e, Some(w.range(s, e)));
+                f.candidate(o + s, o + e, Some(w.range(s, e)));
             }
             marks &= !low(e);
         }
@@ -134,7 +145,7 @@ pub unsafe fn walk<C: Classifier>(
             let masks =
                 (n - start <= 64).then(|| unsafe { C::classify(text, start) }.first(n - start));
             if masks.is_none_or(|m| worth_matching(&m, low(n - start), n - start, min_len)) {
-                f(start, n, masks);
+                f.candidate(start, n, masks);
             }
         }
     }
@@ -206,7 +217,7 @@ mod tests {
             });
             let mut got = Vec::new();
             // SAFETY: the portable classifier runs anywhere.
-            unsafe { walk::<Portable>(&text, min_len, |s, e, m| got.push((s, e, m))) };
+            unsafe { walk::<Portable>(&text, min_len, &mut |s, e, m| got.push((s, e, m))) };
             assert_eq!(
                 got,
                 want,

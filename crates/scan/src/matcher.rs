@@ -22,7 +22,7 @@
 
 use crate::candidates;
 use crate::indicator::{Dots, IndicatorSet};
-use crate::masks::{low, Isa, Masks, Portable};
+use crate::masks::{low, Classifier, Isa, Masks, Portable};
 use crate::tokens::{
     atoms, class_of, is_word, trim, trim_bounds, trim_end, AT, COLON, DOT, HEX, UPPER, V6,
 };
@@ -469,54 +469,50 @@ fn urls<'a>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>, host_filter:
     }
 }
 
-/// One candidate atom `block[s..e]`, with its masks when it has them.
-#[inline(always)]
-fn candidate<'a>(
-    set: &IndicatorSet,
+/// Matching each candidate atom of a block.
+struct Matching<'s, 'a, 'c> {
+    set: &'s IndicatorSet,
     block: &'a [u8],
-    (s, e): (usize, usize),
-    m: Option<Masks>,
-    cx: &mut Hits<'a>,
-) {
-    let bytes = &block[s..e];
-    match m {
-        Some(m) => match_token(set, Masked { bytes, m }, cx),
-        None => match_token(set, Plain::new(bytes), cx),
+    cx: &'c mut Hits<'a>,
+}
+
+impl candidates::Sink for Matching<'_, '_, '_> {
+    #[inline(always)]
+    fn candidate(&mut self, s: usize, e: usize, m: Option<Masks>) {
+        let bytes = &self.block[s..e];
+        match m {
+            Some(m) => match_token(self.set, Masked { bytes, m }, self.cx),
+            None => match_token(self.set, Plain::new(bytes), self.cx),
+        }
     }
 }
 
-// Each walker defines its own closure: a closure is compiled with the instruction set of
-// the function it is written in, and the rules inlined into it should be too.
+/// # Safety
+/// The processor must have `C`'s instruction set.
+#[inline(always)]
+unsafe fn walk<'a, C: Classifier>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>) {
+    let mut sink = Matching { set, block, cx };
+    // SAFETY: passed on from the caller.
+    unsafe { candidates::walk::<C>(block, set.min_plain_len(), &mut sink) }
+}
 
 fn walk_portable<'a>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>) {
     // SAFETY: the portable classifier runs anywhere.
-    unsafe {
-        candidates::walk::<Portable>(block, set.min_plain_len(), |s, e, m| {
-            candidate(set, block, (s, e), m, cx)
-        })
-    }
+    unsafe { walk::<Portable>(set, block, cx) }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512bw,popcnt,bmi1,bmi2,lzcnt")]
 unsafe fn walk_avx512<'a>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>) {
     // SAFETY: the caller checked the processor.
-    unsafe {
-        candidates::walk::<crate::masks::Avx512>(block, set.min_plain_len(), |s, e, m| {
-            candidate(set, block, (s, e), m, cx)
-        })
-    }
+    unsafe { walk::<crate::masks::Avx512>(set, block, cx) }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,popcnt,bmi1,bmi2,lzcnt")]
 unsafe fn walk_avx2<'a>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>) {
     // SAFETY: the caller checked the processor.
-    unsafe {
-        candidates::walk::<crate::masks::Avx2>(block, set.min_plain_len(), |s, e, m| {
-            candidate(set, block, (s, e), m, cx)
-        })
-    }
+    unsafe { walk::<crate::masks::Avx2>(set, block, cx) }
 }
 
 /// Every match in one line.
