@@ -188,7 +188,7 @@ pub fn swar(text: &[u8], at: usize) -> Masks {
         let high = w & HIGH;
         let x = w & LOW7;
         let ascii = !high & HIGH;
-        let folded = x | 0x20 * ONES;
+        let folded = x | (0x20 * ONES);
         let digit = within(x, b'0', b'9') & ascii;
         let letter = within(folded, b'a', b'z') & ascii;
         let hex_letter = within(folded, b'a', b'f') & ascii;
