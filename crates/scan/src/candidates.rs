@@ -177,13 +177,7 @@ mod tests {
     /// masks of each.
     #[test]
     fn walker_agrees_with_the_plain_cut() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::xorshift(0x9e37_79b9_7f4a_7c15u64);
         for round in 0..3_000 {
             let len = (next() % 400) as usize;
             let alphabet: &[u8] = if round % 3 == 0 {

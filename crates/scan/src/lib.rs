@@ -24,3 +24,14 @@ pub mod tokens;
 
 pub use indicator::{Indicator, IndicatorSet, Kind};
 pub use scanner::{Match, ScanOptions, ScanSummary};
+
+/// Deterministic pseudo-random numbers for the unit tests' random inputs.
+#[cfg(test)]
+fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}

@@ -452,13 +452,7 @@ mod tests {
     /// Every classifier gives the portable one's masks, at every offset and length.
     #[test]
     fn classifiers_agree() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::xorshift(0x2545_f491_4f6c_dd1du64);
         for round in 0..2_000 {
             let len = (next() % 150) as usize;
             let text: Vec<u8> = (0..len)

@@ -625,13 +625,7 @@ mod tests {
     /// The mask-driven parser agrees with the byte-at-a-time one.
     #[test]
     fn ipv4_from_masks_like_bytes() {
-        let mut state = 0xfeed_f00d_1234_5678u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::xorshift(0xfeed_f00d_1234_5678u64);
         let mut valid = 0;
         for _ in 0..300_000 {
             let len = (next() % 17) as usize;
@@ -654,13 +648,7 @@ mod tests {
     /// Whatever the colon count test turns away, the standard parser refuses too.
     #[test]
     fn the_ipv6_pre_check_turns_away_only_what_cannot_parse() {
-        let mut state = 0x1234_5678_9abc_def1u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::xorshift(0x1234_5678_9abc_def1u64);
         let mut parsed = 0;
         for _ in 0..200_000 {
             let len = 2 + (next() % 40) as usize;
