@@ -189,7 +189,7 @@ mod tests {
                 .map(|_| {
                     if round % 7 == 0 {
                         // Long atoms, to cross windows.
-                        if next() % 50 == 0 {
+                        if next().is_multiple_of(50) {
                             b' '
                         } else {
                             b'x'
