@@ -347,6 +347,7 @@ fn scan(
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
+    let scanning = Instant::now();
     let logs: Vec<Option<std::path::PathBuf>> = if args.logs.is_empty() {
         vec![None]
     } else {
@@ -442,9 +443,13 @@ fn scan(
     if show_progress {
         eprintln!();
     }
+    let seconds = scanning.elapsed().as_secs_f64();
     eprintln!(
-        "{matches} matches in {:.1} MB against {} indicators{}.",
+        "{matches} matches in {:.1} MB ({:.0} MB/s on {threads} thread{}, {} classifier) against {} indicators{}.",
         bytes as f64 / 1e6,
+        bytes as f64 / 1e6 / seconds.max(1e-9),
+        if threads == 1 { "" } else { "s" },
+        mamori_scan::masks::Isa::detect().name(),
         set.len(),
         if loaded.skipped > 0 {
             format!(
