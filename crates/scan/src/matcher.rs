@@ -48,8 +48,11 @@ impl<'a> Hits<'a> {
     }
 
     /// Records what the last lookup put in `ids` as matches of `value`.
+    #[inline(always)]
     fn found(&mut self, value: &'a [u8]) {
-        self.hits.extend(self.ids.drain(..).map(|i| (value, i)));
+        if !self.ids.is_empty() {
+            self.hits.extend(self.ids.drain(..).map(|i| (value, i)));
+        }
     }
 }
 
@@ -367,7 +370,8 @@ fn match_plain<'a, T: Token<'a>>(set: &IndicatorSet, t: T, cx: &mut Hits<'a>) {
     if s == e {
         return;
     }
-    let t = t.sub(s, e);
+    // Most tokens have nothing to trim.
+    let t = if s == 0 && e == b.len() { t } else { t.sub(s, e) };
     let a = t.bytes();
     let any = t.any();
     let has_dot = any & DOT != 0;
