@@ -413,6 +413,7 @@ impl IndicatorSet {
 
     /// Atoms without a dot, colon or at sign that are shorter than this can match nothing:
     /// they are neither a hash (32 hex digits or more) nor one of the set's other tokens.
+    #[inline(always)]
     pub fn min_plain_len(&self) -> usize {
         self.min_plain_len
     }
@@ -425,7 +426,7 @@ impl IndicatorSet {
         self.emails.get(lower_case)
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn ipv4(&self, a: u32, out: &mut Vec<u32>) {
         if self.ipv4_filter.may_hold(filter::of_int(a as u128, 32)) {
             if let Some(ids) = self.ipv4.get(&a) {
@@ -484,7 +485,7 @@ impl IndicatorSet {
         dots.each(|p| probe(&lower_case[p + 1..]));
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn hash(&self, lower_case: &[u8]) -> Option<&Ids> {
         if !self.hash_filter.may_hold(filter::of_bytes(lower_case)) {
             return None;
@@ -492,6 +493,7 @@ impl IndicatorSet {
         self.hashes.get(lower_case)
     }
 
+    #[inline(always)]
     pub fn other(&self, atom: &[u8]) -> Option<&Ids> {
         if self.others.is_empty() {
             None

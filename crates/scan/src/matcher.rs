@@ -371,7 +371,11 @@ fn match_plain<'a, T: Token<'a>>(set: &IndicatorSet, t: T, cx: &mut Hits<'a>) {
         return;
     }
     // Most tokens have nothing to trim.
-    let t = if s == 0 && e == b.len() { t } else { t.sub(s, e) };
+    let t = if s == 0 && e == b.len() {
+        t
+    } else {
+        t.sub(s, e)
+    };
     let a = t.bytes();
     let any = t.any();
     let has_dot = any & DOT != 0;
