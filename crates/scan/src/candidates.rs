@@ -67,6 +67,8 @@ impl<F: FnMut(usize, usize, Option<Masks>)> Sink for F {
     }
 }
 
+/// Returns the number of line feeds in `text`, counted on the way.
+///
 /// Calls `f(start, end, masks)`, in order, for every atom `text[start..end]` that is
 /// [`worth_matching`] (`min_len` in 1..=64). `masks` are the atom's own (bit 0 is its first
 /// byte) when it is at most 64 bytes long; a longer atom is always handed over.
@@ -74,8 +76,9 @@ impl<F: FnMut(usize, usize, Option<Masks>)> Sink for F {
 /// # Safety
 /// The processor must have `C`'s instruction set.
 #[inline(always)]
-pub unsafe fn walk<C: Classifier>(text: &[u8], min_len: usize, f: &mut impl Sink) {
+pub unsafe fn walk<C: Classifier>(text: &[u8], min_len: usize, f: &mut impl Sink) -> u64 {
     let min_len = min_len.clamp(1, 64);
+    let mut newlines = 0u64;
     let n = text.len();
     // An atom that reached the end of the previous window: where it started, and whether
     // it held a dot, colon or at sign so far.
@@ -84,6 +87,7 @@ pub unsafe fn walk<C: Classifier>(text: &[u8], min_len: usize, f: &mut impl Sink
     while o < n {
         // SAFETY: the caller vouches for the instruction set; `o < n`.
         let w = unsafe { C::classify(text, o) };
+        newlines += w.newline.count_ones() as u64;
         let special = w.dot | w.colon | w.at;
         let mut rest = w.atom;
         if let Some((start, seen)) = open.take() {
@@ -149,6 +153,7 @@ pub unsafe fn walk<C: Classifier>(text: &[u8], min_len: usize, f: &mut impl Sink
             }
         }
     }
+    newlines
 }
 
 #[cfg(test)]
@@ -211,7 +216,12 @@ mod tests {
             });
             let mut got = Vec::new();
             // SAFETY: the portable classifier runs anywhere.
-            unsafe { walk::<Portable>(&text, min_len, &mut |s, e, m| got.push((s, e, m))) };
+            let newlines =
+                unsafe { walk::<Portable>(&text, min_len, &mut |s, e, m| got.push((s, e, m))) };
+            assert_eq!(
+                newlines as usize,
+                text.iter().filter(|b| **b == b'\n').count()
+            );
             assert_eq!(
                 got,
                 want,

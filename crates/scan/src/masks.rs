@@ -23,6 +23,8 @@ pub struct Masks {
     pub upper: u64,
     /// 0-9.
     pub digit: u64,
+    /// Line feeds (counted as the walker goes, for line numbers).
+    pub newline: u64,
 }
 
 /// The lowest `n` bits (`n` up to 64).
@@ -46,6 +48,7 @@ impl Masks {
             hex: shift(self.hex),
             upper: shift(self.upper),
             digit: shift(self.digit),
+            newline: shift(self.newline),
         }
     }
 
@@ -61,6 +64,7 @@ impl Masks {
             hex: self.hex & k,
             upper: self.upper & k,
             digit: self.digit & k,
+            newline: self.newline & k,
         }
     }
 
@@ -203,6 +207,7 @@ pub fn swar(text: &[u8], at: usize) -> Masks {
         m.hex |= gather(digit | hex_letter) << shift;
         m.upper |= gather(upper) << shift;
         m.digit |= gather(digit) << shift;
+        m.newline |= gather(eq(b'\n')) << shift;
     }
     let rest = &text[at..text.len().min(at + 64)];
     let mut m = Masks::default();
@@ -228,6 +233,7 @@ pub fn swar(text: &[u8], at: usize) -> Masks {
         m.hex |= (last.hex & keep) << shift;
         m.upper |= (last.upper & keep) << shift;
         m.digit |= (last.digit & keep) << shift;
+        m.newline |= (last.newline & keep) << shift;
     }
     m
 }
@@ -260,6 +266,9 @@ pub fn portable(text: &[u8], at: usize) -> Masks {
         }
         if b.is_ascii_digit() {
             m.digit |= bit;
+        }
+        if *b == b'\n' {
+            m.newline |= bit;
         }
     }
     m
@@ -317,6 +326,7 @@ mod x86 {
             hex: digit | hex_letter,
             upper,
             digit,
+            newline: _mm512_cmpeq_epi8_mask(v, set!(b'\n')),
         }
     }
 
@@ -368,6 +378,7 @@ mod x86 {
             hex: join!(hex),
             upper: join!(upper),
             digit: join!(digit),
+            newline: join!(newline),
         }
     }
 
@@ -391,6 +402,7 @@ mod x86 {
         hex: u32,
         upper: u32,
         digit: u32,
+        newline: u32,
     }
 
     #[target_feature(enable = "avx2")]
@@ -441,6 +453,7 @@ mod x86 {
             hex: bits!(_mm256_or_si256(digit, hex_letter)),
             upper: bits!(upper),
             digit: bits!(digit),
+            newline: bits!(eq!(b'\n')),
         }
     }
 }

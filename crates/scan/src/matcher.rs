@@ -497,28 +497,29 @@ impl candidates::Sink for Matching<'_, '_, '_> {
 
 /// # Safety
 /// The processor must have `C`'s instruction set.
+/// Returns the block's line feeds.
 #[inline(always)]
-unsafe fn walk<'a, C: Classifier>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>) {
+unsafe fn walk<'a, C: Classifier>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>) -> u64 {
     let mut sink = Matching { set, block, cx };
     // SAFETY: passed on from the caller.
     unsafe { candidates::walk::<C>(block, set.min_plain_len(), &mut sink) }
 }
 
-fn walk_portable<'a>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>) {
+fn walk_portable<'a>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>) -> u64 {
     // SAFETY: the portable classifier runs anywhere.
     unsafe { walk::<Portable>(set, block, cx) }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512bw,popcnt,bmi1,bmi2,lzcnt")]
-unsafe fn walk_avx512<'a>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>) {
+unsafe fn walk_avx512<'a>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>) -> u64 {
     // SAFETY: the caller checked the processor.
     unsafe { walk::<crate::masks::Avx512>(set, block, cx) }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,popcnt,bmi1,bmi2,lzcnt")]
-unsafe fn walk_avx2<'a>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>) {
+unsafe fn walk_avx2<'a>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>) -> u64 {
     // SAFETY: the caller checked the processor.
     unsafe { walk::<crate::masks::Avx2>(set, block, cx) }
 }
@@ -538,6 +539,20 @@ pub fn match_block(set: &IndicatorSet, block: &[u8], first_line: u64) -> Vec<Mat
 /// processor lacks falls back to the portable one.
 #[doc(hidden)]
 pub fn match_block_with(isa: Isa, set: &IndicatorSet, block: &[u8], first_line: u64) -> Vec<Match> {
+    let (mut found, _) = match_block_counting(isa, set, block);
+    for m in &mut found {
+        m.line += first_line - 1;
+    }
+    found
+}
+
+/// The matches of a block with line numbers from 1 at its start, and the number of line
+/// feeds in it (counted by the walker on its way, instead of in a pass of its own).
+pub(crate) fn match_block_counting(
+    isa: Isa,
+    set: &IndicatorSet,
+    block: &[u8],
+) -> (Vec<Match>, u64) {
     let mut cx = Hits::new();
     urls(set, block, &mut cx, true);
     let isa = if Isa::available().contains(&isa) {
@@ -545,15 +560,15 @@ pub fn match_block_with(isa: Isa, set: &IndicatorSet, block: &[u8], first_line: 
     } else {
         Isa::Portable
     };
-    match isa {
+    let newlines = match isa {
         Isa::Portable => walk_portable(set, block, &mut cx),
         // SAFETY: `available` checked the processor.
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => unsafe { walk_avx2(set, block, &mut cx) },
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 => unsafe { walk_avx512(set, block, &mut cx) },
-    }
-    in_order(block, first_line, cx.hits)
+    };
+    (in_order(block, 1, cx.hits), newlines)
 }
 
 /// The same rules, a byte at a time: every atom cut by [`atoms`] and asked by reading its

@@ -2,7 +2,7 @@
 
 use crate::indicator::IndicatorSet;
 use crate::masks::Isa;
-use crate::matcher::match_block_with;
+use crate::matcher::match_block_counting;
 pub use crate::matcher::{match_block, match_line};
 use std::io::{self, Read};
 use std::sync::{mpsc, Arc, Mutex};
@@ -52,9 +52,11 @@ struct BlockReader<R> {
     block_size: usize,
     /// The start of a line that the previous block cut.
     carry: Vec<u8>,
-    next_line: u64,
     bytes: u64,
     done: bool,
+    /// The input ended with a line without a line feed (which the walkers, counting line
+    /// feeds, do not count).
+    unterminated: bool,
 }
 
 impl<R: Read> BlockReader<R> {
@@ -63,15 +65,15 @@ impl<R: Read> BlockReader<R> {
             input,
             block_size: block_size.max(1),
             carry: Vec::new(),
-            next_line: 1,
             bytes: 0,
             done: false,
+            unterminated: false,
         }
     }
 
-    /// The next block (whole lines, the last perhaps without a newline) and its first line
-    /// number, read into `buf`; `None` at the end.
-    fn next(&mut self, mut buf: Vec<u8>) -> io::Result<Option<(Vec<u8>, u64)>> {
+    /// The next block (whole lines, the last perhaps without a newline), read into `buf`;
+    /// `None` at the end.
+    fn next(&mut self, mut buf: Vec<u8>) -> io::Result<Option<Vec<u8>>> {
         if self.done {
             return Ok(None);
         }
@@ -93,23 +95,32 @@ impl<R: Read> BlockReader<R> {
                 if buf.is_empty() {
                     return Ok(None);
                 }
-                let first = self.next_line;
-                self.next_line += 1;
-                return Ok(Some((buf, first)));
+                self.unterminated = true;
+                return Ok(Some(buf));
             }
             if let Some(p) = memchr::memrchr(b'\n', &buf) {
                 self.carry.extend_from_slice(&buf[p + 1..]);
                 buf.truncate(p + 1);
-                let first = self.next_line;
-                self.next_line += memchr::memchr_iter(b'\n', &buf).count() as u64;
-                return Ok(Some((buf, first)));
+                return Ok(Some(buf));
             }
             // No newline yet: the line is longer than a block; keep reading it.
         }
     }
+}
 
-    fn lines(&self) -> u64 {
-        self.next_line - 1
+/// Lines so far: blocks' line feeds are counted by the matcher; a block's matches carry line
+/// numbers from 1 at its start, made absolute here, in input order.
+#[derive(Default)]
+struct Lines {
+    before: u64,
+}
+
+impl Lines {
+    fn place(&mut self, found: &mut [Match], newlines: u64) {
+        for m in found {
+            m.line += self.before;
+        }
+        self.before += newlines;
     }
 }
 
@@ -124,51 +135,54 @@ pub fn scan(
     let isa = options.classifier.unwrap_or_else(Isa::detect);
     let mut summary = ScanSummary::default();
     let mut reader = BlockReader::new(input, options.block_size);
+    let mut lines = Lines::default();
     if options.threads <= 1 {
         let mut buf = Vec::new();
-        while let Some((block, first)) = reader.next(buf)? {
-            let m = match_block_with(isa, set, &block, first);
+        while let Some(block) = reader.next(buf)? {
+            let (mut m, newlines) = match_block_counting(isa, set, &block);
+            lines.place(&mut m, newlines);
             summary.matches += m.len() as u64;
             progress(block.len() as u64);
             sink(&m)?;
             buf = block;
         }
         summary.bytes = reader.bytes;
-        summary.lines = reader.lines();
+        summary.lines = lines.before + reader.unterminated as u64;
         return Ok(summary);
     }
     // Workers take blocks from a bounded queue; results come back tagged with their block's
     // sequence number, with the block's buffer for reuse, and are written in order.
-    type Done = (u64, Vec<u8>, Vec<Match>);
+    type Found = (Vec<u8>, Vec<Match>, u64);
     std::thread::scope(|scope| {
-        let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Vec<u8>, u64)>(options.threads * 2);
+        let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Vec<u8>)>(options.threads * 2);
         let work_rx = Arc::new(Mutex::new(work_rx));
-        let (done_tx, done_rx) = mpsc::channel::<Done>();
+        let (done_tx, done_rx) = mpsc::channel::<(u64, Found)>();
         for _ in 0..options.threads {
             let rx = work_rx.clone();
             let tx = done_tx.clone();
             scope.spawn(move || loop {
                 let next = rx.lock().map(|r| r.recv());
-                let Ok(Ok((seq, block, first))) = next else {
+                let Ok(Ok((seq, block))) = next else {
                     break;
                 };
-                let m = match_block_with(isa, set, &block, first);
-                if tx.send((seq, block, m)).is_err() {
+                let (m, newlines) = match_block_counting(isa, set, &block);
+                if tx.send((seq, (block, m, newlines))).is_err() {
                     break;
                 }
             });
         }
         drop(done_tx);
-        let mut pending: std::collections::BTreeMap<u64, (Vec<u8>, Vec<Match>)> =
-            std::collections::BTreeMap::new();
+        let mut pending: std::collections::BTreeMap<u64, Found> = std::collections::BTreeMap::new();
         let mut pool: Vec<Vec<u8>> = Vec::new();
         let mut next_out = 0u64;
-        let mut flush = |pending: &mut std::collections::BTreeMap<u64, (Vec<u8>, Vec<Match>)>,
+        let mut flush = |pending: &mut std::collections::BTreeMap<u64, Found>,
                          pool: &mut Vec<Vec<u8>>,
                          next_out: &mut u64,
-                         summary: &mut ScanSummary|
+                         summary: &mut ScanSummary,
+                         lines: &mut Lines|
          -> io::Result<()> {
-            while let Some((block, m)) = pending.remove(next_out) {
+            while let Some((block, mut m, newlines)) = pending.remove(next_out) {
+                lines.place(&mut m, newlines);
                 summary.matches += m.len() as u64;
                 progress(block.len() as u64);
                 sink(&m)?;
@@ -179,26 +193,38 @@ pub fn scan(
         };
         let mut seq = 0u64;
         let read: io::Result<()> = (|| {
-            while let Some((block, first)) = reader.next(pool.pop().unwrap_or_default())? {
+            while let Some(block) = reader.next(pool.pop().unwrap_or_default())? {
                 work_tx
-                    .send((seq, block, first))
+                    .send((seq, block))
                     .map_err(|_| io::Error::other("scan workers stopped"))?;
                 seq += 1;
-                while let Ok((s, block, m)) = done_rx.try_recv() {
-                    pending.insert(s, (block, m));
+                while let Ok((s, found)) = done_rx.try_recv() {
+                    pending.insert(s, found);
                 }
-                flush(&mut pending, &mut pool, &mut next_out, &mut summary)?;
+                flush(
+                    &mut pending,
+                    &mut pool,
+                    &mut next_out,
+                    &mut summary,
+                    &mut lines,
+                )?;
             }
             Ok(())
         })();
         drop(work_tx);
-        for (s, block, m) in done_rx.iter() {
-            pending.insert(s, (block, m));
-            flush(&mut pending, &mut pool, &mut next_out, &mut summary)?;
+        for (s, found) in done_rx.iter() {
+            pending.insert(s, found);
+            flush(
+                &mut pending,
+                &mut pool,
+                &mut next_out,
+                &mut summary,
+                &mut lines,
+            )?;
         }
         read?;
         summary.bytes = reader.bytes;
-        summary.lines = reader.lines();
+        summary.lines = lines.before + reader.unterminated as u64;
         Ok(summary)
     })
 }
