@@ -124,6 +124,41 @@ impl Lines {
     }
 }
 
+/// A block's buffer, its matches and its line feeds, as a worker gives them back.
+type Found = (Vec<u8>, Vec<Match>, u64);
+
+/// The workers' results, written in input order as they come back.
+#[derive(Default)]
+struct InOrder {
+    pending: std::collections::BTreeMap<u64, Found>,
+    /// Buffers of written blocks, for the reader to fill again.
+    pool: Vec<Vec<u8>>,
+    next: u64,
+    lines: Lines,
+    matches: u64,
+}
+
+impl InOrder {
+    fn arrived(
+        &mut self,
+        seq: u64,
+        found: Found,
+        sink: &mut impl FnMut(&[Match]) -> io::Result<()>,
+        progress: &mut impl FnMut(u64),
+    ) -> io::Result<()> {
+        self.pending.insert(seq, found);
+        while let Some((block, mut m, newlines)) = self.pending.remove(&self.next) {
+            self.lines.place(&mut m, newlines);
+            self.matches += m.len() as u64;
+            progress(block.len() as u64);
+            sink(&m)?;
+            self.pool.push(block);
+            self.next += 1;
+        }
+        Ok(())
+    }
+}
+
 /// Scans a stream, calling `sink` with the matches of each block in order.
 pub fn scan(
     set: &IndicatorSet,
@@ -135,8 +170,8 @@ pub fn scan(
     let isa = options.classifier.unwrap_or_else(Isa::detect);
     let mut summary = ScanSummary::default();
     let mut reader = BlockReader::new(input, options.block_size);
-    let mut lines = Lines::default();
     if options.threads <= 1 {
+        let mut lines = Lines::default();
         let mut buf = Vec::new();
         while let Some(block) = reader.next(buf)? {
             let (mut m, newlines) = match_block_counting(isa, set, &block);
@@ -152,7 +187,6 @@ pub fn scan(
     }
     // Workers take blocks from a bounded queue; results come back tagged with their block's
     // sequence number, with the block's buffer for reuse, and are written in order.
-    type Found = (Vec<u8>, Vec<Match>, u64);
     std::thread::scope(|scope| {
         let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Vec<u8>)>(options.threads * 2);
         let work_rx = Arc::new(Mutex::new(work_rx));
@@ -172,59 +206,28 @@ pub fn scan(
             });
         }
         drop(done_tx);
-        let mut pending: std::collections::BTreeMap<u64, Found> = std::collections::BTreeMap::new();
-        let mut pool: Vec<Vec<u8>> = Vec::new();
-        let mut next_out = 0u64;
-        let mut flush = |pending: &mut std::collections::BTreeMap<u64, Found>,
-                         pool: &mut Vec<Vec<u8>>,
-                         next_out: &mut u64,
-                         summary: &mut ScanSummary,
-                         lines: &mut Lines|
-         -> io::Result<()> {
-            while let Some((block, mut m, newlines)) = pending.remove(next_out) {
-                lines.place(&mut m, newlines);
-                summary.matches += m.len() as u64;
-                progress(block.len() as u64);
-                sink(&m)?;
-                pool.push(block);
-                *next_out += 1;
-            }
-            Ok(())
-        };
+        let mut order = InOrder::default();
         let mut seq = 0u64;
         let read: io::Result<()> = (|| {
-            while let Some(block) = reader.next(pool.pop().unwrap_or_default())? {
+            while let Some(block) = reader.next(order.pool.pop().unwrap_or_default())? {
                 work_tx
                     .send((seq, block))
                     .map_err(|_| io::Error::other("scan workers stopped"))?;
                 seq += 1;
                 while let Ok((s, found)) = done_rx.try_recv() {
-                    pending.insert(s, found);
+                    order.arrived(s, found, &mut sink, &mut progress)?;
                 }
-                flush(
-                    &mut pending,
-                    &mut pool,
-                    &mut next_out,
-                    &mut summary,
-                    &mut lines,
-                )?;
             }
             Ok(())
         })();
         drop(work_tx);
         for (s, found) in done_rx.iter() {
-            pending.insert(s, found);
-            flush(
-                &mut pending,
-                &mut pool,
-                &mut next_out,
-                &mut summary,
-                &mut lines,
-            )?;
+            order.arrived(s, found, &mut sink, &mut progress)?;
         }
         read?;
+        summary.matches = order.matches;
         summary.bytes = reader.bytes;
-        summary.lines = lines.before + reader.unterminated as u64;
+        summary.lines = order.lines.before + reader.unterminated as u64;
         Ok(summary)
     })
 }
