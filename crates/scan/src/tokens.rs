@@ -69,12 +69,6 @@ pub fn class_of(b: u8) -> u8 {
     CLASS[b as usize]
 }
 
-/// Is `b` a byte of an atom?
-#[inline(always)]
-pub fn is_atom(b: u8) -> bool {
-    CLASS[b as usize] & ATOM != 0
-}
-
 /// Is `b` a byte of a word?
 #[inline(always)]
 pub fn is_word(b: u8) -> bool {
@@ -83,7 +77,6 @@ pub fn is_word(b: u8) -> bool {
 
 /// The bounds of the word holding byte `i` of `text` (`i` itself is a word byte).
 pub fn word_around(text: &[u8], i: usize) -> (usize, usize) {
-    let is_word = |b: u8| CLASS[b as usize] & WORD != 0;
     let start = text[..i]
         .iter()
         .rposition(|b| !is_word(*b))
