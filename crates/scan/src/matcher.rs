@@ -15,8 +15,8 @@
 //!   between colons is matched on its own (`host:port`, `1.2.3.4:443`, times);
 //! - otherwise, trimmed of what ends a sentence or a field ([`crate::tokens::trim`]): an
 //!   IPv4 address; else, if 32, 40 or 64 hex digits, a hash; else, with a dot and not ending
-//!   in a number, a host (itself and every parent domain); and any token exactly equal to a bank account or crypto-asset
-//!   indicator.
+//!   in a number, a host (itself and every parent domain); and any token exactly equal to a
+//!   bank account or crypto-asset indicator.
 //!
 //! URLs are words holding `://`, found in a pass of their own ([`urls`]).
 
