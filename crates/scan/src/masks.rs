@@ -120,19 +120,27 @@ impl Isa {
         Isa::Portable
     }
 
+    /// Does this processor run this classifier?
+    pub fn runs_here(self) -> bool {
+        match self {
+            Isa::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => avx2(),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => avx512(),
+        }
+    }
+
     /// Every classifier this processor runs (for tests that compare them).
     pub fn available() -> Vec<Isa> {
-        let mut all = vec![Isa::Portable];
-        #[cfg(target_arch = "x86_64")]
-        {
-            if avx2() {
-                all.push(Isa::Avx2);
-            }
-            if avx512() {
-                all.push(Isa::Avx512);
-            }
-        }
-        all
+        let all = [
+            Isa::Portable,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512,
+        ];
+        all.into_iter().filter(|isa| isa.runs_here()).collect()
     }
 
     pub fn name(self) -> &'static str {

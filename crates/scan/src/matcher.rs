@@ -555,14 +555,10 @@ pub(crate) fn match_block_counting(
 ) -> (Vec<Match>, u64) {
     let mut cx = Hits::new();
     urls(set, block, &mut cx, true);
-    let isa = if Isa::available().contains(&isa) {
-        isa
-    } else {
-        Isa::Portable
-    };
+    let isa = if isa.runs_here() { isa } else { Isa::Portable };
     let newlines = match isa {
         Isa::Portable => walk_portable(set, block, &mut cx),
-        // SAFETY: `available` checked the processor.
+        // SAFETY: `runs_here` checked the processor.
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => unsafe { walk_avx2(set, block, &mut cx) },
         #[cfg(target_arch = "x86_64")]
