@@ -47,19 +47,30 @@ pub async fn time_requests(
     out
 }
 
+/// A comma-separated list of numbers from the environment variable `var`, or `default`.
+pub fn env_list<T: std::str::FromStr>(var: &str, default: &str) -> Vec<T> {
+    std::env::var(var)
+        .unwrap_or_else(|_| default.into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect()
+}
+
+/// Requests per scenario (`MAMORI_BENCH_ROUNDS`, default `default_rounds`).
+pub fn rounds(default_rounds: usize) -> usize {
+    std::env::var("MAMORI_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(default_rounds)
+}
+
 /// Scales to run (`MAMORI_BENCH_SCALES`, default "1,10") and requests per scenario
 /// (`MAMORI_BENCH_ROUNDS`, default `default_rounds`).
 pub fn settings(default_rounds: usize) -> (Vec<u32>, usize) {
-    let scales = std::env::var("MAMORI_BENCH_SCALES")
-        .unwrap_or_else(|_| "1,10".into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
-    let rounds = std::env::var("MAMORI_BENCH_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(default_rounds);
-    (scales, rounds)
+    (
+        env_list("MAMORI_BENCH_SCALES", "1,10"),
+        rounds(default_rounds),
+    )
 }
 
 /// Runs `run` at every scale on SQLite and, when `MAMORI_TEST_POSTGRES_URL` is set, on

@@ -258,15 +258,8 @@ async fn run(db: TestDatabase, total: usize, rounds: usize) {
 }
 
 fn main() {
-    let sizes: Vec<usize> = std::env::var("MAMORI_BENCH_INDICATORS")
-        .unwrap_or_else(|_| "100000,1000000".into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
-    let rounds = std::env::var("MAMORI_BENCH_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(50);
+    let sizes: Vec<usize> = common::env_list("MAMORI_BENCH_INDICATORS", "100000,1000000");
+    let rounds = common::rounds(50);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
