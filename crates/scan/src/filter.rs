@@ -62,6 +62,22 @@ impl Filter {
         self.words[w] |= bits;
     }
 
+    /// Starts fetching the word [`Filter::may_hold`] will read for `k`.
+    #[inline(always)]
+    pub fn prefetch(&self, k: Key) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let (w, _) = self.place(k);
+            // SAFETY: a prefetch is only a hint; the address is inside `words` all the same.
+            unsafe {
+                use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+                _mm_prefetch::<_MM_HINT_T0>(self.words.as_ptr().add(w).cast());
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = k;
+    }
+
     /// False: certainly not a key. True: perhaps (ask the map).
     #[inline(always)]
     pub fn may_hold(&self, k: Key) -> bool {

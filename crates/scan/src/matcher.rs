@@ -21,7 +21,7 @@
 //! URLs are words holding `://`, found in a pass of their own ([`urls`]).
 
 use crate::candidates;
-use crate::indicator::{Dots, IndicatorSet};
+use crate::indicator::{lower_into as lower, Dots, IndicatorSet, Probe};
 use crate::masks::{low, Classifier, Isa, Masks, Portable};
 use crate::tokens::{
     atoms, class_of, is_word, trim, trim_bounds, trim_end, AT, COLON, DOT, HEX, UPPER, V6,
@@ -36,7 +36,13 @@ struct Hits<'a> {
     /// Scratch space for the indicators one lookup finds.
     ids: Vec<u32>,
     hits: Vec<(&'a [u8], u32)>,
+    /// Lookups whose filter words are on their way, with the value each would match.
+    pending: Vec<(Probe<'a>, &'a [u8])>,
 }
+
+/// How many lookups wait for their filter words before they are answered together: enough
+/// to overlap their cache misses, few enough that the first have not been evicted again.
+const BATCH: usize = 16;
 
 impl<'a> Hits<'a> {
     fn new() -> Self {
@@ -44,6 +50,7 @@ impl<'a> Hits<'a> {
             buf: Vec::with_capacity(256),
             ids: Vec::new(),
             hits: Vec::new(),
+            pending: Vec::with_capacity(BATCH + 8),
         }
     }
 
@@ -54,16 +61,30 @@ impl<'a> Hits<'a> {
             self.hits.extend(self.ids.drain(..).map(|i| (value, i)));
         }
     }
-}
 
-/// `s` in lower case: itself when it has no capital letter, else a copy in `buf`.
-fn lower<'b>(s: &'b [u8], has_upper: bool, buf: &'b mut Vec<u8>) -> &'b [u8] {
-    if !has_upper {
-        return s;
+    /// Queues a lookup whose matches are `value`'s.
+    #[inline(always)]
+    fn ask(&mut self, set: &IndicatorSet, p: Probe<'a>, value: &'a [u8]) {
+        set.prefetch(&p);
+        self.pending.push((p, value));
     }
-    buf.clear();
-    buf.extend(s.iter().map(u8::to_ascii_lowercase));
-    buf
+
+    /// Answers the queued lookups, when there are enough of them to be worth it.
+    #[inline(always)]
+    fn settle_batch(&mut self, set: &IndicatorSet) {
+        if self.pending.len() >= BATCH {
+            self.settle(set);
+        }
+    }
+
+    fn settle(&mut self, set: &IndicatorSet) {
+        for (p, value) in self.pending.drain(..) {
+            let ids = set.answer(&p, &mut self.buf);
+            if !ids.is_empty() {
+                self.hits.extend(ids.iter().map(|i| (value, *i)));
+            }
+        }
+    }
 }
 
 /// A dotted-quad IPv4 address, strictly: four decimal parts of at most three digits, no
@@ -127,18 +148,13 @@ fn ipv4_part(b: &[u8], s: usize, e: usize) -> (u32, bool) {
         b.get(i).map_or(0, |c| c.wrapping_sub(b'0') as u32)
     }
     let l = e.wrapping_sub(s);
+    // Bytes before the part (a dot, or outside the token) are read and multiplied by 0:
+    // `&` and `|` on the conditions instead of `&&` and `||`, so that no branch depends on
+    // the address.
     let n = at(b, e.wrapping_sub(1))
-        + if l >= 2 {
-            10 * at(b, e.wrapping_sub(2))
-        } else {
-            0
-        }
-        + if l >= 3 {
-            100 * at(b, e.wrapping_sub(3))
-        } else {
-            0
-        };
-    let bad = l.wrapping_sub(1) > 2 || (l > 1 && at(b, s) == 0) || n > 255;
+        + 10 * at(b, e.wrapping_sub(2)) * (l >= 2) as u32
+        + 100 * at(b, e.wrapping_sub(3)) * (l >= 3) as u32;
+    let bad = (l.wrapping_sub(1) > 2) | ((l > 1) & (at(b, s) == 0)) | (n > 255);
     (n, bad)
 }
 
@@ -167,6 +183,12 @@ trait Token<'a>: Copy {
     fn next_colon(&self, from: usize) -> Option<usize>;
     /// The token as a dotted-quad IPv4 address.
     fn ipv4(&self) -> Option<u32>;
+    /// The token as `address` or `address:port` (the port digits only, perhaps none): the
+    /// address, and where it ends. `None` may also mean "not known this quickly": the
+    /// general rules then decide, and give the same answer for these shapes.
+    fn ipv4_and_port(&self) -> Option<(u32, usize)> {
+        None
+    }
     /// Where its dots are (of its first 256 bytes).
     fn dots(&self) -> Dots;
     /// Is what follows its last dot (or all of it, without one) digits only? No host
@@ -219,6 +241,26 @@ impl<'a> Token<'a> for Masked<'a> {
     #[inline(always)]
     fn ipv4(&self) -> Option<u32> {
         ipv4_masked(self.bytes, self.m.digit, self.m.dot)
+    }
+    #[inline(always)]
+    fn ipv4_and_port(&self) -> Option<(u32, usize)> {
+        let len = self.bytes.len();
+        let end = if self.m.colon == 0 {
+            len
+        } else {
+            let c = self.m.colon.trailing_zeros() as usize;
+            let port = low(len) & !low(c + 1);
+            if self.m.digit & port != port {
+                return None;
+            }
+            c
+        };
+        let ip = ipv4_masked(
+            &self.bytes[..end],
+            self.m.digit & low(end),
+            self.m.dot & low(end),
+        )?;
+        Some((ip, end))
     }
     #[inline(always)]
     fn dots(&self) -> Dots {
@@ -314,6 +356,14 @@ fn match_token<'a, T: Token<'a>>(set: &IndicatorSet, t: T, cx: &mut Hits<'a>) {
     if any & (DOT | COLON | AT) == 0 && b.len() < set.min_plain_len() {
         return;
     }
+    // The commonest candidate, without the general rules' detour through the pieces.
+    if let Some((ip, end)) = t.ipv4_and_port() {
+        set.probe_ipv4(ip, |p| cx.ask(set, p, &b[..end]));
+        if end < b.len() && b.len() - end > set.min_plain_len() {
+            match_plain(set, t.sub(end + 1, b.len()), cx);
+        }
+        return;
+    }
     if any & AT != 0 {
         let (s, e) = trim_bounds(b);
         let a = &b[s..e];
@@ -381,24 +431,21 @@ fn match_plain<'a, T: Token<'a>>(set: &IndicatorSet, t: T, cx: &mut Hits<'a>) {
     let has_dot = any & DOT != 0;
     if has_dot && a[0].is_ascii_digit() {
         if let Some(ip) = t.ipv4() {
-            set.ipv4(ip, &mut cx.ids);
-            cx.found(a);
+            set.probe_ipv4(ip, |p| cx.ask(set, p, a));
             return;
         }
     }
     if matches!(a.len(), 32 | 40 | 64) && t.all_hex() {
-        if let Some(ids) = set.hash(lower(a, any & UPPER != 0, &mut cx.buf)) {
-            cx.hits.extend(ids.iter().map(|i| (a, *i)));
-        }
+        let p = set.probe_hash(a, any & UPPER != 0, &mut cx.buf);
+        cx.ask(set, p, a);
         return;
     }
     if has_dot && a.len() <= 253 && !t.ends_in_number() {
-        set.domain(
-            lower(a, any & UPPER != 0, &mut cx.buf),
-            &t.dots(),
-            &mut cx.ids,
-        );
-        cx.found(a);
+        let pending = &mut cx.pending;
+        set.probe_domain(a, any & UPPER != 0, &t.dots(), &mut cx.buf, |p| {
+            set.prefetch(&p);
+            pending.push((p, a));
+        });
     }
     if let Some(ids) = set.other(a) {
         cx.hits.extend(ids.iter().map(|i| (a, *i)));
@@ -490,9 +537,16 @@ impl candidates::Sink for Matching<'_, '_, '_> {
         let bytes = &self.block[s..e];
         match m {
             Some(m) => match_token(self.set, Masked { bytes, m }, self.cx),
-            None => match_token(self.set, Plain::new(bytes), self.cx),
+            None => match_long(self.set, bytes, self.cx),
         }
+        self.cx.settle_batch(self.set);
     }
+}
+
+/// An atom longer than 64 bytes (rare: kept out of the walkers' code).
+#[inline(never)]
+fn match_long<'a>(set: &IndicatorSet, bytes: &'a [u8], cx: &mut Hits<'a>) {
+    match_token(set, Plain::new(bytes), cx)
 }
 
 /// # Safety
@@ -564,6 +618,7 @@ pub(crate) fn match_block_counting(
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 => unsafe { walk_avx512(set, block, &mut cx) },
     };
+    cx.settle(set);
     (in_order(block, 1, cx.hits), newlines)
 }
 
@@ -575,44 +630,35 @@ pub fn match_block_plain(set: &IndicatorSet, block: &[u8], first_line: u64) -> V
     let mut cx = Hits::new();
     urls(set, block, &mut cx, false);
     atoms(block, |a, _, _| match_token(set, Plain::new(a), &mut cx));
+    cx.settle(set);
     in_order(block, first_line, cx.hits)
 }
 
-/// The matches in the order of the text, each token and indicator once per position, with
-/// line numbers counted only up to each match (a block without a match costs no per-line
-/// work at all).
+/// The matches in the order of the text (at one position, the shorter value first, then by
+/// indicator), each token and indicator once per position (an address in two overlapping
+/// ranges of the same indicator is still one sighting), with line numbers counted only up to
+/// each match (a block without a match costs no per-line work at all). The order does not
+/// depend on when each lookup was answered.
 fn in_order(block: &[u8], first_line: u64, mut hits: Vec<(&[u8], u32)>) -> Vec<Match> {
     if hits.is_empty() {
         return Vec::new();
     }
     let at = |v: &[u8]| v.as_ptr() as usize - block.as_ptr() as usize;
-    // URLs were found in a pass of their own.
-    hits.sort_by_key(|(v, _)| at(v));
-    let mut out: Vec<Match> = Vec::with_capacity(hits.len());
-    // Hits at one position, to report each token and indicator once (an address in two
-    // overlapping ranges of the same indicator is still one sighting).
-    let mut seen: Vec<(usize, u32)> = Vec::new();
-    let mut seen_at = usize::MAX;
+    hits.sort_unstable_by_key(|(v, i)| (at(v), v.len(), *i));
+    hits.dedup_by_key(|(v, i)| (at(v), v.len(), *i));
     let (mut line, mut counted_to) = (first_line, 0usize);
-    for (value, i) in hits {
-        let pos = at(value);
-        if pos != seen_at {
-            seen.clear();
-            seen_at = pos;
-        }
-        if seen.contains(&(value.len(), i)) {
-            continue;
-        }
-        seen.push((value.len(), i));
-        line += memchr::memchr_iter(b'\n', &block[counted_to..pos]).count() as u64;
-        counted_to = pos;
-        out.push(Match {
-            line,
-            value: String::from_utf8_lossy(value).into_owned(),
-            indicator: i,
-        });
-    }
-    out
+    hits.into_iter()
+        .map(|(value, i)| {
+            let pos = at(value);
+            line += memchr::memchr_iter(b'\n', &block[counted_to..pos]).count() as u64;
+            counted_to = pos;
+            Match {
+                line,
+                value: String::from_utf8_lossy(value).into_owned(),
+                indicator: i,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -308,9 +308,15 @@ fn the_fast_path_agrees_with_the_plain_rules() {
     let without_others = IndicatorSet::new(base.clone()).unwrap();
     let mut short = base;
     short.push(ind(Kind::BankAccount, "x1"));
+    short.push(ind(Kind::BankAccount, "44"));
     let short_others = IndicatorSet::new(short).unwrap();
     let pieces: &[&str] = &[
         "1.2.3.4",
+        "1.2.3.4:443",
+        "10.9.8.7:44",
+        "10.1.2.3:",
+        ":443",
+        "1.2.3.4.:80",
         "11.2.3.45",
         "10.9.8.7",
         "2001:db8::1",
@@ -372,6 +378,7 @@ fn the_fast_path_agrees_with_the_plain_rules() {
                 ),
                 1 => block.extend((0..next() % 12).map(|_| (next() % 256) as u8)),
                 2 => block.extend((0..next() % 80).map(|_| b"ab.-_:"[(next() % 6) as usize])),
+                3 => block.extend((0..next() % 40).map(|_| b"0123445.:"[(next() % 9) as usize])),
                 _ => block.extend_from_slice(pieces[(next() as usize) % pieces.len()].as_bytes()),
             }
         }
