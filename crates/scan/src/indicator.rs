@@ -120,7 +120,7 @@ impl Dots {
     }
 
     /// The position of the last dot.
-    #[inline]
+    #[inline(always)]
     pub fn last(&self) -> Option<usize> {
         (0..4)
             .rev()
@@ -128,8 +128,14 @@ impl Dots {
             .map(|w| w * 64 + 63 - self.0[w].leading_zeros() as usize)
     }
 
+    /// How many dots there are.
+    #[inline(always)]
+    pub fn count(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
     /// Calls `f` with each dot's position, in order.
-    #[inline]
+    #[inline(always)]
     pub fn each(&self, mut f: impl FnMut(usize)) {
         for (w, word) in self.0.iter().enumerate() {
             let mut m = *word;
@@ -168,6 +174,12 @@ enum Ask<'a> {
         hex: &'a [u8],
         upper: bool,
     },
+}
+
+/// The bit of [`IndicatorSet`]'s `domain_labels` for a name with `labels` labels.
+#[inline(always)]
+fn label_bit(labels: usize) -> u64 {
+    1 << labels.min(63)
 }
 
 /// `s` in lower case: itself when it has no capital letter, else a copy in `buf`.
@@ -213,6 +225,10 @@ pub struct IndicatorSet {
     ipv4_filter: Filter,
     /// In front of `domains`.
     domain_filter: Filter,
+    /// Bit `k` (up to 63, which stands for 63 or more): some domain indicator has `k`
+    /// labels. A parent domain with a label count no indicator has is not looked up
+    /// (`www.shop.example` is probed only as `shop.example` when every indicator has two).
+    domain_labels: u64,
     /// In front of `hashes`.
     hash_filter: Filter,
 }
@@ -399,6 +415,7 @@ impl IndicatorSet {
         set.domain_filter = Filter::with_keys(set.domains.len());
         for d in set.domains.keys() {
             set.domain_filter.insert(filter::of_bytes(d));
+            set.domain_labels |= label_bit(d.iter().filter(|b| **b == b'.').count() + 1);
         }
         set.hash_filter = Filter::with_keys(set.hashes.len());
         for h in set.hashes.keys() {
@@ -492,7 +509,7 @@ impl IndicatorSet {
     /// The probes for a host name (`upper`: it has capital letters) with the dots `dots`:
     /// itself, then every parent domain; none when its top-level domain is no indicator's.
     /// `buf` is scratch space for the lower-case name.
-    #[inline]
+    #[inline(always)]
     pub fn probe_domain<'a>(
         &self,
         name: &'a [u8],
@@ -509,14 +526,19 @@ impl IndicatorSet {
         if !self.tlds.may_hold(filter::of_bytes(tld)) {
             return;
         }
+        // The name has `labels` labels; each parent one fewer.
+        let mut labels = dots.count() + 1;
         let mut probe = |from: usize| {
-            f(Probe {
-                key: filter::of_bytes(&lower_case[from..]),
-                ask: Ask::Domain {
-                    name: &name[from..],
-                    upper,
-                },
-            })
+            if self.domain_labels & label_bit(labels) != 0 {
+                f(Probe {
+                    key: filter::of_bytes(&lower_case[from..]),
+                    ask: Ask::Domain {
+                        name: &name[from..],
+                        upper,
+                    },
+                });
+            }
+            labels -= 1;
         };
         probe(0);
         dots.each(|p| probe(p + 1));

@@ -211,7 +211,7 @@ impl<'a> Token<'a> for Masked<'a> {
     }
     #[inline(always)]
     fn any(&self) -> u8 {
-        let flag = |mask: u64, class: u8| if mask != 0 { class } else { 0 };
+        let flag = |mask: u64, class: u8| (mask != 0) as u8 * class;
         flag(self.m.dot, DOT)
             | flag(self.m.colon, COLON)
             | flag(self.m.at, AT)
