@@ -58,6 +58,13 @@ fn runs_at_least(mut m: u64, k: usize) -> u64 {
 /// masks in memory stalled on reading them back).
 pub trait Sink {
     fn candidate(&mut self, start: usize, end: usize, masks: Option<Masks>);
+    /// Does it want [`Sink::scheme`] called?
+    fn wants_schemes(&self) -> bool {
+        false
+    }
+    /// There is a `://` at `at` (URLs are found from these, instead of in a search of
+    /// their own).
+    fn scheme(&mut self, _at: usize) {}
 }
 
 impl<F: FnMut(usize, usize, Option<Masks>)> Sink for F {
@@ -67,7 +74,8 @@ impl<F: FnMut(usize, usize, Option<Masks>)> Sink for F {
     }
 }
 
-/// Returns the number of line feeds in `text`, counted on the way.
+/// Returns the number of line feeds in `text`, counted on the way; calls
+/// [`Sink::scheme`] at every `://`, in order, when the sink wants it.
 ///
 /// Calls `f(start, end, masks)`, in order, for every atom `text[start..end]` that is
 /// [`worth_matching`] (`min_len` in 1..=64). `masks` are the atom's own (bit 0 is its first
@@ -83,11 +91,23 @@ pub unsafe fn walk<C: Classifier>(text: &[u8], min_len: usize, f: &mut impl Sink
     // An atom that reached the end of the previous window: where it started, and whether
     // it held a dot, colon or at sign so far.
     let mut open: Option<(usize, bool)> = None;
+    let schemes = f.wants_schemes();
     let mut o = 0;
     while o < n {
         // SAFETY: the caller vouches for the instruction set; `o < n`.
         let w = unsafe { C::classify(text, o) };
         newlines += w.newline.count_ones() as u64;
+        if schemes {
+            // A colon followed by a byte no atom holds, perhaps `/`: is it `://`?
+            let mut colons = w.colon & !(w.atom >> 1);
+            while colons != 0 {
+                let at = o + colons.trailing_zeros() as usize;
+                if text.get(at + 1..at + 3) == Some(b"//") {
+                    f.scheme(at);
+                }
+                colons &= colons - 1;
+            }
+        }
         let special = w.dot | w.colon | w.at;
         let mut rest = w.atom;
         if let Some((start, seen)) = open.take() {

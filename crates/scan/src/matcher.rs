@@ -18,7 +18,8 @@
 //!   in a number, a host (itself and every parent domain); and any token exactly equal to a
 //!   bank account or crypto-asset indicator.
 //!
-//! URLs are words holding `://`, found in a pass of their own ([`urls`]).
+//! URLs are words holding `://`: the walker reports where each `://` is, and [`urls`] reads
+//! the words around them.
 
 use crate::candidates;
 use crate::indicator::{lower_into as lower, Dots, IndicatorSet, Probe};
@@ -38,6 +39,8 @@ struct Hits<'a> {
     hits: Vec<(&'a [u8], u32)>,
     /// Lookups whose filter words are on their way, with the value each would match.
     pending: Vec<(Probe<'a>, &'a [u8])>,
+    /// Where the block's `://`s are, as the walker finds them.
+    schemes: Vec<usize>,
 }
 
 /// How many lookups wait for their filter words before they are answered together: enough
@@ -51,6 +54,7 @@ impl<'a> Hits<'a> {
             ids: Vec::new(),
             hits: Vec::new(),
             pending: Vec::with_capacity(BATCH + 8),
+            schemes: Vec::new(),
         }
     }
 
@@ -476,13 +480,20 @@ fn host_after(block: &[u8], at: usize) -> (&[u8], bool) {
 
 /// URLs: words holding `://`, each compared whole (scheme and host in lower case). With
 /// `host_filter`, a word is read whole only when its host is one of the URL indicators'.
-fn urls<'a>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>, host_filter: bool) {
+/// `schemes` are the positions of every `://` in the block, in order.
+fn urls<'a>(
+    set: &IndicatorSet,
+    block: &'a [u8],
+    schemes: impl IntoIterator<Item = usize>,
+    cx: &mut Hits<'a>,
+    host_filter: bool,
+) {
     if !set.has_urls() {
         return;
     }
     // The start of the word of the last `://` seen.
     let mut word_of_previous = usize::MAX;
-    for p in memchr::memmem::find_iter(block, b"://") {
+    for p in schemes {
         // Only the first `://` of a word says where its host is; a later one in the same
         // word (`?next=https://…`) is part of that URL. The word's start is found by looking
         // back over the scheme (at most as far as the previous `://`, so this stays linear
@@ -532,6 +543,16 @@ struct Matching<'s, 'a, 'c> {
 }
 
 impl candidates::Sink for Matching<'_, '_, '_> {
+    #[inline(always)]
+    fn wants_schemes(&self) -> bool {
+        self.set.has_urls()
+    }
+
+    #[inline(always)]
+    fn scheme(&mut self, at: usize) {
+        self.cx.schemes.push(at);
+    }
+
     #[inline(always)]
     fn candidate(&mut self, s: usize, e: usize, m: Option<Masks>) {
         let bytes = &self.block[s..e];
@@ -608,7 +629,6 @@ pub(crate) fn match_block_counting(
     block: &[u8],
 ) -> (Vec<Match>, u64) {
     let mut cx = Hits::new();
-    urls(set, block, &mut cx, true);
     let isa = if isa.runs_here() { isa } else { Isa::Portable };
     let newlines = match isa {
         Isa::Portable => walk_portable(set, block, &mut cx),
@@ -619,6 +639,8 @@ pub(crate) fn match_block_counting(
         Isa::Avx512 => unsafe { walk_avx512(set, block, &mut cx) },
     };
     cx.settle(set);
+    let schemes = std::mem::take(&mut cx.schemes);
+    urls(set, block, schemes, &mut cx, true);
     (in_order(block, 1, cx.hits), newlines)
 }
 
@@ -628,7 +650,13 @@ pub(crate) fn match_block_counting(
 #[doc(hidden)]
 pub fn match_block_plain(set: &IndicatorSet, block: &[u8], first_line: u64) -> Vec<Match> {
     let mut cx = Hits::new();
-    urls(set, block, &mut cx, false);
+    urls(
+        set,
+        block,
+        memchr::memmem::find_iter(block, b"://"),
+        &mut cx,
+        false,
+    );
     atoms(block, |a, _, _| match_token(set, Plain::new(a), &mut cx));
     cx.settle(set);
     in_order(block, first_line, cx.hits)

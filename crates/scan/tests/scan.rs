@@ -371,6 +371,22 @@ fn the_fast_path_agrees_with_the_plain_rules() {
         state
     };
     let isas = Isa::available();
+    // Every piece at every offset of a window, twice (so that one copy crosses windows).
+    for piece in pieces {
+        for offset in 0..130 {
+            let mut block = vec![b' '; offset];
+            block.extend_from_slice(piece.as_bytes());
+            block.push(b' ');
+            block.extend_from_slice(piece.as_bytes());
+            for set in [&with_others, &without_others, &short_others] {
+                let want = match_block_plain(set, &block, 1);
+                for isa in &isas {
+                    let got = match_block_with(*isa, set, &block, 1);
+                    assert_eq!(got, want, "{piece:?} at {offset}, {}", isa.name());
+                }
+            }
+        }
+    }
     for round in 0..4_000 {
         let mut block = Vec::new();
         let target = (next() % 600) as usize;
