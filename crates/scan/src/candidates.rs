@@ -92,6 +92,8 @@ pub unsafe fn walk<C: Classifier>(text: &[u8], min_len: usize, f: &mut impl Sink
     // it held a dot, colon or at sign so far.
     let mut open: Option<(usize, bool)> = None;
     let schemes = f.wants_schemes();
+    // The previous window's masks, for an atom that crosses into this one.
+    let mut previous = Masks::default();
     let mut o = 0;
     while o < n {
         // SAFETY: the caller vouches for the instruction set; `o < n`.
@@ -120,9 +122,16 @@ pub unsafe fn walk<C: Classifier>(text: &[u8], min_len: usize, f: &mut impl Sink
             let seen = seen || special & low(run) != 0;
             let end = o + run;
             if seen || end - start >= min_len {
-                // SAFETY: as above; `start < n`.
-                let masks = (end - start <= 64)
-                    .then(|| unsafe { C::classify(text, start) }.first(end - start));
+                // Being at most 64 bytes long, it began in the previous window.
+                let masks = (end - start <= 64).then(|| {
+                    if C::CLASSIFY_AGAIN {
+                        // SAFETY: as above; `start < n`.
+                        unsafe { C::classify(text, start) }
+                    } else {
+                        previous.joined(w, o - start)
+                    }
+                    .first(end - start)
+                });
                 if masks.is_none_or(|m| worth_matching(&m, low(end - start), end - start, min_len))
                 {
                     f.candidate(start, end, masks);
@@ -160,6 +169,9 @@ pub unsafe fn walk<C: Classifier>(text: &[u8], min_len: usize, f: &mut impl Sink
         }
         if tail < 64 {
             open = Some((o + tail, special >> tail != 0));
+        }
+        if !C::CLASSIFY_AGAIN {
+            previous = w;
         }
         o += 64;
     }

@@ -68,6 +68,24 @@ impl Masks {
         }
     }
 
+    /// The masks of the last `k` bytes of this window (`1 <= k <= 64`) followed by those of
+    /// the next window `next`.
+    #[inline(always)]
+    pub fn joined(self, next: Masks, k: usize) -> Masks {
+        debug_assert!((1..=64).contains(&k));
+        let join = |a: u64, b: u64| a >> (64 - k) | b.checked_shl(k as u32).unwrap_or(0);
+        Masks {
+            atom: join(self.atom, next.atom),
+            dot: join(self.dot, next.dot),
+            colon: join(self.colon, next.colon),
+            at: join(self.at, next.at),
+            hex: join(self.hex, next.hex),
+            upper: join(self.upper, next.upper),
+            digit: join(self.digit, next.digit),
+            newline: join(self.newline, next.newline),
+        }
+    }
+
     /// The bytes `start..end` (at most 64 of them), starting at bit 0.
     #[inline(always)]
     pub fn range(self, start: usize, end: usize) -> Masks {
@@ -157,6 +175,12 @@ impl Isa {
 /// Classifies the (up to) 64 bytes of `text` from `at` (`at <= text.len()`); bytes past the
 /// end count as no class at all.
 pub trait Classifier {
+    /// Is classifying again cheaper than joining two windows' masks ([`Masks::joined`])?
+    /// For an atom that crosses windows, the walker does the cheaper. Keeping the previous
+    /// window's masks costs registers in the walker's loop, which AVX-512's few
+    /// instructions per window do not repay.
+    const CLASSIFY_AGAIN: bool;
+
     /// # Safety
     /// The processor must have the classifier's instruction set.
     unsafe fn classify(text: &[u8], at: usize) -> Masks;
@@ -165,6 +189,7 @@ pub trait Classifier {
 pub struct Portable;
 
 impl Classifier for Portable {
+    const CLASSIFY_AGAIN: bool = false;
     #[inline]
     unsafe fn classify(text: &[u8], at: usize) -> Masks {
         swar(text, at)
@@ -293,6 +318,7 @@ mod x86 {
     pub struct Avx512;
 
     impl Classifier for Avx512 {
+        const CLASSIFY_AGAIN: bool = true;
         #[inline]
         unsafe fn classify(text: &[u8], at: usize) -> Masks {
             avx512(text, at)
@@ -341,6 +367,7 @@ mod x86 {
     pub struct Avx2;
 
     impl Classifier for Avx2 {
+        const CLASSIFY_AGAIN: bool = false;
         #[inline]
         unsafe fn classify(text: &[u8], at: usize) -> Masks {
             avx2(text, at)
@@ -500,6 +527,22 @@ mod tests {
                     };
                     assert_eq!(got, want, "{} at {at} of {text:?}", isa.name());
                 }
+            }
+        }
+    }
+
+    /// Two windows' masks joined are the masks of the window that starts between them.
+    #[test]
+    fn joined_windows_are_the_window_between() {
+        let mut next = crate::xorshift(0x0123_4567_89ab_cdefu64);
+        for _ in 0..200 {
+            let len = 64 + (next() % 100) as usize;
+            let text: Vec<u8> = (0..len)
+                .map(|_| b"aZ09.:@-_/ \n"[(next() % 12) as usize])
+                .collect();
+            for k in 1..=64 {
+                let joined = portable(&text, 0).joined(portable(&text, 64), k);
+                assert_eq!(joined, portable(&text, 64 - k), "k {k} of {text:?}");
             }
         }
     }
