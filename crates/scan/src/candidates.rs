@@ -65,7 +65,13 @@ pub trait Sink {
     /// There is a `://` at `at` (URLs are found from these, instead of in a search of
     /// their own).
     fn scheme(&mut self, _at: usize) {}
+    /// There are `newlines` line feeds before `at`, a multiple of [`CHECKPOINT`] (so that
+    /// the line of a match is counted from the checkpoint before it, not from the start).
+    fn checkpoint(&mut self, _at: usize, _newlines: u64) {}
 }
+
+/// How often the walker reports the line feeds so far ([`Sink::checkpoint`]).
+pub const CHECKPOINT: usize = 4096;
 
 impl<F: FnMut(usize, usize, Option<Masks>)> Sink for F {
     #[inline(always)]
@@ -96,6 +102,9 @@ pub unsafe fn walk<C: Classifier>(text: &[u8], min_len: usize, f: &mut impl Sink
     let mut previous = Masks::default();
     let mut o = 0;
     while o < n {
+        if o % CHECKPOINT == 0 {
+            f.checkpoint(o, newlines);
+        }
         // SAFETY: the caller vouches for the instruction set; `o < n`.
         let w = unsafe { C::classify(text, o) };
         newlines += w.newline.count_ones() as u64;

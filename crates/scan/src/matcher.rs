@@ -41,6 +41,9 @@ struct Hits<'a> {
     pending: Vec<(Probe<'a>, &'a [u8])>,
     /// Where the block's `://`s are, as the walker finds them.
     schemes: Vec<usize>,
+    /// The line feeds before every [`candidates::CHECKPOINT`]th byte, as the walker counts
+    /// them.
+    checkpoints: Vec<u64>,
 }
 
 /// How many lookups wait for their filter words before they are answered together: enough
@@ -55,6 +58,7 @@ impl<'a> Hits<'a> {
             hits: Vec::new(),
             pending: Vec::with_capacity(BATCH + 8),
             schemes: Vec::new(),
+            checkpoints: Vec::new(),
         }
     }
 
@@ -554,6 +558,11 @@ impl candidates::Sink for Matching<'_, '_, '_> {
     }
 
     #[inline(always)]
+    fn checkpoint(&mut self, _at: usize, newlines: u64) {
+        self.cx.checkpoints.push(newlines);
+    }
+
+    #[inline(always)]
     fn candidate(&mut self, s: usize, e: usize, m: Option<Masks>) {
         let bytes = &self.block[s..e];
         match m {
@@ -641,7 +650,7 @@ pub(crate) fn match_block_counting(
     cx.settle(set);
     let schemes = std::mem::take(&mut cx.schemes);
     urls(set, block, schemes, &mut cx, true);
-    (in_order(block, 1, cx.hits), newlines)
+    (in_order(block, 1, cx.hits, &cx.checkpoints), newlines)
 }
 
 /// The same rules, a byte at a time: every atom cut by [`atoms`] and asked by reading its
@@ -659,15 +668,22 @@ pub fn match_block_plain(set: &IndicatorSet, block: &[u8], first_line: u64) -> V
     );
     atoms(block, |a, _, _| match_token(set, Plain::new(a), &mut cx));
     cx.settle(set);
-    in_order(block, first_line, cx.hits)
+    in_order(block, first_line, cx.hits, &[])
 }
 
 /// The matches in the order of the text (at one position, the shorter value first, then by
 /// indicator), each token and indicator once per position (an address in two overlapping
-/// ranges of the same indicator is still one sighting), with line numbers counted only up to
-/// each match (a block without a match costs no per-line work at all). The order does not
-/// depend on when each lookup was answered.
-fn in_order(block: &[u8], first_line: u64, mut hits: Vec<(&[u8], u32)>) -> Vec<Match> {
+/// ranges of the same indicator is still one sighting). `checkpoints[k]` is the number of
+/// line feeds before byte `k * CHECKPOINT`, where the walker counted them: a match's line is
+/// counted from the checkpoint before it (or from the previous match), so that a block
+/// without a match costs no per-line work at all and one with a match little more. The
+/// order does not depend on when each lookup was answered.
+fn in_order(
+    block: &[u8],
+    first_line: u64,
+    mut hits: Vec<(&[u8], u32)>,
+    checkpoints: &[u64],
+) -> Vec<Match> {
     if hits.is_empty() {
         return Vec::new();
     }
@@ -678,6 +694,12 @@ fn in_order(block: &[u8], first_line: u64, mut hits: Vec<(&[u8], u32)>) -> Vec<M
     hits.into_iter()
         .map(|(value, i)| {
             let pos = at(value);
+            let k = pos / candidates::CHECKPOINT;
+            if let Some(before) = checkpoints.get(k) {
+                if k * candidates::CHECKPOINT > counted_to {
+                    (line, counted_to) = (first_line + before, k * candidates::CHECKPOINT);
+                }
+            }
             line += memchr::memchr_iter(b'\n', &block[counted_to..pos]).count() as u64;
             counted_to = pos;
             Match {
