@@ -131,16 +131,10 @@ pub unsafe fn walk<C: Classifier>(text: &[u8], min_len: usize, f: &mut impl Sink
             let seen = seen || special & low(run) != 0;
             let end = o + run;
             if seen || end - start >= min_len {
-                // Being at most 64 bytes long, it began in the previous window.
-                let masks = (end - start <= 64).then(|| {
-                    if C::CLASSIFY_AGAIN {
-                        // SAFETY: as above; `start < n`.
-                        unsafe { C::classify(text, start) }
-                    } else {
-                        previous.joined(w, o - start)
-                    }
-                    .first(end - start)
-                });
+                // Being at most 64 bytes long, it began in the previous window: its
+                // masks are the two windows' joined (cheaper than classifying again).
+                let masks =
+                    (end - start <= 64).then(|| previous.joined(w, o - start).first(end - start));
                 if masks.is_none_or(|m| worth_matching(&m, low(end - start), end - start, min_len))
                 {
                     f.candidate(start, end, masks);
@@ -179,9 +173,7 @@ pub unsafe fn walk<C: Classifier>(text: &[u8], min_len: usize, f: &mut impl Sink
         if tail < 64 {
             open = Some((o + tail, special >> tail != 0));
         }
-        if !C::CLASSIFY_AGAIN {
-            previous = w;
-        }
+        previous = w;
         o += 64;
     }
     if let Some((start, seen)) = open {

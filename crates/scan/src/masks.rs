@@ -175,12 +175,6 @@ impl Isa {
 /// Classifies the (up to) 64 bytes of `text` from `at` (`at <= text.len()`); bytes past the
 /// end count as no class at all.
 pub trait Classifier {
-    /// Is classifying again cheaper than joining two windows' masks ([`Masks::joined`])?
-    /// For an atom that crosses windows, the walker does the cheaper. Keeping the previous
-    /// window's masks costs registers in the walker's loop, which AVX-512's few
-    /// instructions per window do not repay.
-    const CLASSIFY_AGAIN: bool;
-
     /// # Safety
     /// The processor must have the classifier's instruction set.
     unsafe fn classify(text: &[u8], at: usize) -> Masks;
@@ -189,7 +183,6 @@ pub trait Classifier {
 pub struct Portable;
 
 impl Classifier for Portable {
-    const CLASSIFY_AGAIN: bool = false;
     #[inline]
     unsafe fn classify(text: &[u8], at: usize) -> Masks {
         swar(text, at)
@@ -318,7 +311,6 @@ mod x86 {
     pub struct Avx512;
 
     impl Classifier for Avx512 {
-        const CLASSIFY_AGAIN: bool = true;
         #[inline]
         unsafe fn classify(text: &[u8], at: usize) -> Masks {
             avx512(text, at)
@@ -367,7 +359,6 @@ mod x86 {
     pub struct Avx2;
 
     impl Classifier for Avx2 {
-        const CLASSIFY_AGAIN: bool = false;
         #[inline]
         unsafe fn classify(text: &[u8], at: usize) -> Masks {
             avx2(text, at)
