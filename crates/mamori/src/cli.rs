@@ -19,8 +19,18 @@ pub struct Cli {
         default_value = "text"
     )]
     pub log_format: LogFormat,
+    /// The language of messages and of reports: ja or en. By default the locale's (LC_ALL,
+    /// LC_MESSAGES or LANG), English unless it is Japanese.
+    #[arg(long, global = true, env = "MAMORI_LANG", value_enum)]
+    pub lang: Option<Language>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Language {
+    Ja,
+    En,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -120,9 +130,6 @@ pub struct SectorReportArgs {
     /// html, pdf or xlsx.
     #[arg(long, default_value = "html")]
     pub format: String,
-    /// ja or en.
-    #[arg(long, default_value = "ja")]
-    pub lang: String,
     /// The file to write.
     #[arg(long, short)]
     pub output: PathBuf,

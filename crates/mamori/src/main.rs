@@ -12,14 +12,51 @@ use mamori_demo::{DemoOptions, DEMO_MARKER};
 use mamori_domain::{Bureau, OrganisationKind, Role};
 use mamori_store::accounts::NewAccount;
 use mamori_store::{Actor, Store};
+use mamori_web::i18n::{tf, Lang};
 use mamori_web::{AppState, WebConfig};
 use std::io::{Read, Write};
+use std::sync::OnceLock;
 use std::time::Instant;
 use tokio::net::TcpListener;
+
+/// The language of this run's messages, set once from `--lang` or the locale.
+static LANG: OnceLock<Lang> = OnceLock::new();
+
+fn lang() -> Lang {
+    *LANG.get().unwrap_or(&Lang::En)
+}
+
+/// A message of the `cli.*` catalogue in this run's language, with `{name}`s filled in.
+fn say(key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let args: Vec<(&str, String)> = args.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    tf(lang(), key, &args)
+}
+
+/// `--lang`, else the locale's language: Japanese when LC_ALL, LC_MESSAGES or LANG (the
+/// first one set) names it, English otherwise.
+fn choose_language(given: Option<cli::Language>) -> Lang {
+    match given {
+        Some(cli::Language::Ja) => Lang::Ja,
+        Some(cli::Language::En) => Lang::En,
+        None => {
+            let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+                .iter()
+                .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+                .unwrap_or_default();
+            if locale.starts_with("ja") {
+                Lang::Ja
+            } else {
+                Lang::En
+            }
+        }
+    }
+}
 
 fn main() -> std::process::ExitCode {
     let started = Instant::now();
     let cli = Cli::parse();
+    let _ = LANG.set(choose_language(cli.lang));
     init_logging(&cli);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -27,7 +64,8 @@ fn main() -> std::process::ExitCode {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            let message = say("cli.runtime", &[("error", &e)]);
+            eprintln!("{}", say("cli.error", &[("message", &message)]));
             return std::process::ExitCode::FAILURE;
         }
     };
@@ -41,7 +79,7 @@ fn main() -> std::process::ExitCode {
             }) {
                 return std::process::ExitCode::SUCCESS;
             }
-            eprintln!("error: {e:#}");
+            eprintln!("{}", say("cli.error", &[("message", &format!("{e:#}"))]));
             std::process::ExitCode::FAILURE
         }
     }
@@ -62,7 +100,7 @@ fn init_logging(cli: &Cli) {
 async fn connect(db: &DbArgs) -> Result<Store> {
     Store::connect(&db.database_url)
         .await
-        .with_context(|| format!("cannot open the database {}", redact(&db.database_url)))
+        .with_context(|| say("cli.db_open", &[("url", &redact(&db.database_url))]))
 }
 
 /// Hides a password in a database URL before printing it.
@@ -86,10 +124,10 @@ async fn run(cli: Cli, started: Instant) -> Result<std::process::ExitCode> {
             let store = connect(&args.db).await?;
             let listener = TcpListener::bind(&args.listen)
                 .await
-                .with_context(|| format!("cannot listen on {}", args.listen))?;
+                .with_context(|| say("cli.listen", &[("addr", &args.listen)]))?;
             let addr = listener.local_addr()?;
             tracing::info!(%addr, "serving");
-            println!("mamori is serving on http://{addr}/");
+            println!("{}", say("cli.serving", &[("addr", &addr)]));
             serve(listener, store, args.cookie_secure).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -101,33 +139,48 @@ async fn run(cli: Cli, started: Instant) -> Result<std::process::ExitCode> {
             };
             let summary = mamori_demo::seed(&store, options)
                 .await
-                .context("cannot create the demo data")?;
+                .with_context(|| say("cli.demo_data", &[]))?;
             let listener = TcpListener::bind(&args.listen)
                 .await
-                .with_context(|| format!("cannot listen on {}", args.listen))?;
+                .with_context(|| say("cli.listen", &[("addr", &args.listen)]))?;
             let addr = listener.local_addr()?;
             let mut out = std::io::stdout().lock();
-            writeln!(
-                out,
-                "mamori demo: {} institutions, {} other organisations (scale {}, seed {}).",
-                summary.institutions, summary.organisations, options.scale, options.seed
-            )?;
-            writeln!(
-                out,
-                "Surveys: a closed FSA baseline campaign answered by {} institutions, and an open one sent to {}.",
-                summary.closed_campaign_assignments, summary.open_campaign_assignments
-            )?;
-            writeln!(
-                out,
-                "Mutual aid: {} indicators and {} advisories under TLP 2.0, {} sightings; TAXII 2.1 at http://{addr}/taxii2/. Outreach: {} seminars and workshops.",
-                summary.sharing.indicators, summary.sharing.advisories, summary.sharing.sightings, summary.sharing.events
-            )?;
-            writeln!(out, "Open http://{addr}/ and sign in as:")?;
+            let intro = say(
+                "cli.demo_intro",
+                &[
+                    ("institutions", &summary.institutions),
+                    ("organisations", &summary.organisations),
+                    ("scale", &options.scale),
+                    ("seed", &options.seed),
+                ],
+            );
+            let surveys = say(
+                "cli.demo_surveys",
+                &[
+                    ("closed", &summary.closed_campaign_assignments),
+                    ("open", &summary.open_campaign_assignments),
+                ],
+            );
+            let sharing = say(
+                "cli.demo_sharing",
+                &[
+                    ("indicators", &summary.sharing.indicators),
+                    ("advisories", &summary.sharing.advisories),
+                    ("sightings", &summary.sharing.sightings),
+                    ("addr", &addr),
+                    ("events", &summary.sharing.events),
+                ],
+            );
+            writeln!(out, "{intro}\n{surveys}\n{sharing}")?;
+            writeln!(out, "{}", say("cli.demo_sign_in", &[("addr", &addr)]))?;
             writeln!(out)?;
             writeln!(
                 out,
-                "  {:<15} {:<26} {:<22} organisation",
-                "username", "password", "role"
+                "  {:<15} {:<26} {:<22} {}",
+                say("cli.col_username", &[]),
+                say("cli.col_password", &[]),
+                say("cli.col_role", &[]),
+                say("cli.col_organisation", &[])
             )?;
             for a in &summary.accounts {
                 writeln!(
@@ -141,11 +194,8 @@ async fn run(cli: Cli, started: Instant) -> Result<std::process::ExitCode> {
                 )?;
             }
             writeln!(out)?;
-            writeln!(
-                out,
-                "Ready in {:.2} s. Press Ctrl-C to stop.",
-                started.elapsed().as_secs_f64()
-            )?;
+            let seconds = format!("{:.2}", started.elapsed().as_secs_f64());
+            writeln!(out, "{}", say("cli.demo_ready", &[("seconds", &seconds)]))?;
             out.flush()?;
             drop(out);
             if args.no_serve {
@@ -158,9 +208,15 @@ async fn run(cli: Cli, started: Instant) -> Result<std::process::ExitCode> {
             let store = Store::connect_without_migrating(&db.database_url).await?;
             let applied = store.migrate().await?;
             if applied.is_empty() {
-                println!("The database schema is up to date.");
+                println!("{}", say("cli.schema_current", &[]));
             } else {
-                println!("Applied migrations: {applied:?}");
+                println!(
+                    "{}",
+                    say(
+                        "cli.migrations_applied",
+                        &[("list", &format!("{applied:?}"))]
+                    )
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -172,11 +228,11 @@ async fn run(cli: Cli, started: Instant) -> Result<std::process::ExitCode> {
             let store = connect(&db).await?;
             match store.verify_audit().await? {
                 Ok(n) => {
-                    println!("The audit trail is intact: {n} records.");
+                    println!("{}", say("cli.audit_intact", &[("count", &n)]));
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(b) => {
-                    eprintln!("The audit trail is broken: {b}");
+                    eprintln!("{}", say("cli.audit_broken", &[("detail", &b)]));
                     Ok(ExitCode::from(2))
                 }
             }
@@ -184,7 +240,10 @@ async fn run(cli: Cli, started: Instant) -> Result<std::process::ExitCode> {
         Command::Backup(args) => {
             let store = connect(&args.db).await?;
             store.backup_to(&args.output).await?;
-            println!("Wrote a consistent copy to {}.", args.output.display());
+            println!(
+                "{}",
+                say("cli.backup_written", &[("path", &args.output.display())])
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(cli::ReportCommand::Sector(args)) => sector_report(args).await,
@@ -196,19 +255,19 @@ async fn run(cli: Cli, started: Instant) -> Result<std::process::ExitCode> {
 /// on a blocking thread, then (when asked) one sighting per matched indicator reported back.
 async fn scan_command(args: cli::ScanArgs) -> Result<std::process::ExitCode> {
     if args.indicators.is_empty() && args.taxii.is_empty() {
-        anyhow::bail!("give --indicators BUNDLE.json or --taxii COLLECTION_URL");
+        anyhow::bail!(say("cli.scan_no_source", &[]));
     }
     let mut bundles = Vec::new();
     for path in &args.indicators {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes = std::fs::read(path)
+            .with_context(|| say("cli.cannot_read", &[("path", &path.display())]))?;
         bundles.push((path.display().to_string(), bytes));
     }
     let http = reqwest::Client::new();
     let token = args.token.clone();
     let need_token = !args.taxii.is_empty() || args.report_sightings.is_some();
     if need_token && token.is_none() {
-        anyhow::bail!("--taxii and --report-sightings need --token (or MAMORI_TOKEN)");
+        anyhow::bail!(say("cli.scan_needs_token", &[]));
     }
     for url in &args.taxii {
         let objects = taxii_pull(&http, url, token.as_deref().unwrap_or("")).await?;
@@ -240,25 +299,34 @@ async fn scan_command(args: cli::ScanArgs) -> Result<std::process::ExitCode> {
                     failed += 1;
                     let status = r.status();
                     let detail = r.text().await.unwrap_or_default();
+                    let detail =
+                        format!("{status} {}", detail.chars().take(200).collect::<String>());
                     eprintln!(
-                        "sighting of {id} not reported: {status} {}",
-                        detail.chars().take(200).collect::<String>()
+                        "{}",
+                        say("cli.sighting_failed", &[("id", id), ("detail", &detail)])
                     );
                 }
                 Err(e) => {
                     failed += 1;
-                    eprintln!("sighting of {id} not reported: {e}");
+                    eprintln!(
+                        "{}",
+                        say("cli.sighting_failed", &[("id", id), ("detail", &e)])
+                    );
                 }
             }
         }
-        eprintln!(
-            "{ok} sightings reported to {base}{}.",
-            if failed > 0 {
-                format!(", {failed} failed")
-            } else {
-                String::new()
-            }
-        );
+        let message = if failed > 0 {
+            say(
+                "cli.sightings_reported_failed",
+                &[("count", &ok), ("server", &base), ("failed", &failed)],
+            )
+        } else {
+            say(
+                "cli.sightings_reported",
+                &[("count", &ok), ("server", &base)],
+            )
+        };
+        eprintln!("{message}");
         if failed > 0 {
             return Ok(std::process::ExitCode::FAILURE);
         }
@@ -291,12 +359,12 @@ async fn taxii_pull(
         let res = req
             .send()
             .await
-            .with_context(|| format!("cannot reach {base}"))?;
+            .with_context(|| say("cli.cannot_reach", &[("url", &base)]))?;
         let status = res.status();
         let body: serde_json::Value = res
             .json()
             .await
-            .with_context(|| format!("{base}: not a TAXII answer ({status})"))?;
+            .with_context(|| say("cli.not_taxii", &[("url", &base), ("status", &status)]))?;
         if !status.is_success() {
             anyhow::bail!(
                 "{base}: {status} {}",
@@ -333,7 +401,7 @@ fn scan(
     let table = match args.format.as_str() {
         "jsonl" => false,
         "table" => true,
-        other => anyhow::bail!("unknown format {other} (jsonl or table)"),
+        other => anyhow::bail!(say("cli.unknown_scan_format", &[("format", &other)])),
     };
     let mut loaded = mamori_scan::stix::Loaded::default();
     for (name, bytes) in &bundles {
@@ -341,7 +409,8 @@ fn scan(
         loaded.indicators.extend(one.indicators);
         loaded.skipped += one.skipped;
     }
-    let set = mamori_scan::IndicatorSet::new(loaded.indicators).context("indicators")?;
+    let set = mamori_scan::IndicatorSet::new(loaded.indicators)
+        .with_context(|| say("cli.indicators", &[]))?;
     let mut per_indicator: std::collections::BTreeMap<String, u64> = Default::default();
     let threads = match args.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -367,8 +436,12 @@ fn scan(
     if table {
         writeln!(
             out,
-            "{:<40} {:>8}  {:<14} {:<40} indicator",
-            "file", "line", "type", "value"
+            "{:<40} {:>8}  {:<14} {:<40} {}",
+            say("cli.col_file", &[]),
+            say("cli.col_line", &[]),
+            say("cli.col_type", &[]),
+            say("cli.col_value", &[]),
+            say("cli.col_indicator", &[])
         )?;
     }
     let mut done = 0u64;
@@ -379,12 +452,13 @@ fn scan(
             .as_ref()
             .map_or_else(|| "-".to_string(), |p| p.display().to_string());
         let input: Box<dyn std::io::Read> = match log {
-            Some(p) => {
-                Box::new(std::fs::File::open(p).with_context(|| format!("cannot open {name}"))?)
-            }
+            Some(p) => Box::new(
+                std::fs::File::open(p)
+                    .with_context(|| say("cli.cannot_open", &[("path", &name)]))?,
+            ),
             None => Box::new(std::io::stdin()),
         };
-        let input = open(input).with_context(|| format!("cannot read {name}"))?;
+        let input = open(input).with_context(|| say("cli.cannot_read", &[("path", &name)]))?;
         let file_json = serde_json::to_string(&name)?;
         let summary = scan(
             &set,
@@ -426,16 +500,19 @@ fn scan(
                 done += n;
                 if show_progress && last_shown.elapsed().as_millis() >= 200 {
                     last_shown = Instant::now();
-                    eprint!(
-                        "\rscanned {:.0} of {:.0} MB ({:.0}%)",
-                        done as f64 / 1e6,
-                        total as f64 / 1e6,
-                        100.0 * done as f64 / total as f64
+                    let progress = say(
+                        "cli.scan_progress",
+                        &[
+                            ("done", &format!("{:.0}", done as f64 / 1e6)),
+                            ("total", &format!("{:.0}", total as f64 / 1e6)),
+                            ("percent", &format!("{:.0}", 100.0 * done as f64 / total as f64)),
+                        ],
                     );
+                    eprint!("\r{progress}");
                 }
             },
         )
-        .with_context(|| format!("cannot read {name}"))?;
+        .with_context(|| say("cli.cannot_read", &[("path", &name)]))?;
         matches += summary.matches;
         bytes += summary.bytes;
     }
@@ -445,29 +522,32 @@ fn scan(
     }
     let seconds = scanning.elapsed().as_secs_f64();
     eprintln!(
-        "{matches} matches in {:.1} MB ({:.0} MB/s on {threads} thread{}, {} classifier) against {} indicators{}.",
-        bytes as f64 / 1e6,
-        bytes as f64 / 1e6 / seconds.max(1e-9),
-        if threads == 1 { "" } else { "s" },
-        mamori_scan::masks::Isa::detect().name(),
-        set.len(),
-        if loaded.skipped > 0 {
-            format!(
-                " ({} indicator objects skipped: patterns that no single log token can show)",
-                loaded.skipped
-            )
-        } else {
-            String::new()
-        }
+        "{}",
+        say(
+            "cli.scan_summary",
+            &[
+                ("matches", &matches),
+                ("mb", &format!("{:.1}", bytes as f64 / 1e6)),
+                (
+                    "speed",
+                    &format!("{:.0}", bytes as f64 / 1e6 / seconds.max(1e-9))
+                ),
+                ("threads", &threads),
+                ("classifier", &mamori_scan::masks::Isa::detect().name()),
+                ("indicators", &set.len()),
+            ],
+        )
     );
+    if loaded.skipped > 0 {
+        eprintln!("{}", say("cli.scan_skipped", &[("count", &loaded.skipped)]));
+    }
     Ok((std::process::ExitCode::SUCCESS, per_indicator))
 }
 
 async fn sector_report(args: cli::SectorReportArgs) -> Result<std::process::ExitCode> {
     let format = mamori_report::Format::from_code(&args.format)
-        .with_context(|| format!("unknown format {} (html, pdf or xlsx)", args.format))?;
-    let lang = mamori_web::i18n::Lang::from_code(&args.lang)
-        .with_context(|| format!("unknown language {} (ja or en)", args.lang))?;
+        .with_context(|| say("cli.unknown_report_format", &[("format", &args.format)]))?;
+    let lang = lang();
     let store = connect(&args.db).await?;
     // The same loading and rendering as the web download: one path, the same figures.
     let state = AppState::new(store.clone(), WebConfig::default());
@@ -475,9 +555,12 @@ async fn sector_report(args: cli::SectorReportArgs) -> Result<std::process::Exit
         .await
         .map_err(|e| match e {
             mamori_web::error::AppError::NotFound => {
-                anyhow::anyhow!("there is no campaign {}", args.campaign)
+                anyhow::anyhow!(say("cli.no_campaign", &[("id", &args.campaign)]))
             }
-            e => anyhow::anyhow!("cannot read campaign {}: {e}", args.campaign),
+            e => anyhow::anyhow!(say(
+                "cli.cannot_read_campaign",
+                &[("id", &args.campaign), ("error", &e)]
+            )),
         })?;
     let date = args
         .generated_on
@@ -485,13 +568,18 @@ async fn sector_report(args: cli::SectorReportArgs) -> Result<std::process::Exit
         .to_string();
     let bytes = mamori_web::ui::reports::render_sector(&results, &earlier, lang, format, &date)?;
     std::fs::write(&args.output, &bytes)
-        .with_context(|| format!("cannot write {}", args.output.display()))?;
+        .with_context(|| say("cli.cannot_write", &[("path", &args.output.display())]))?;
     println!(
-        "Wrote the {} sector report of campaign {} ({} accepted responses) to {}.",
-        format.extension(),
-        args.campaign,
-        results.data.responses.len(),
-        args.output.display()
+        "{}",
+        say(
+            "cli.report_written",
+            &[
+                ("format", &format.extension()),
+                ("id", &args.campaign),
+                ("responses", &results.data.responses.len()),
+                ("path", &args.output.display()),
+            ],
+        )
     );
     store.close().await;
     Ok(std::process::ExitCode::SUCCESS)
@@ -533,10 +621,10 @@ async fn fresh_demo_database(db: &DbArgs) -> Result<Store> {
         return Ok(store);
     }
     if !is_demo {
-        bail!(
-            "{} holds data that the demo did not create; give the demo its own database, e.g. --database-url sqlite://mamori-demo.db",
-            redact(&db.database_url)
-        );
+        bail!(say(
+            "cli.demo_foreign_data",
+            &[("url", &redact(&db.database_url))]
+        ));
     }
     store.reset_schema().await?;
     store.migrate().await?;
@@ -551,7 +639,7 @@ fn read_password(from_stdin: bool) -> Result<Option<String>> {
     std::io::stdin().read_to_string(&mut s)?;
     let p = s.trim_end_matches(['\n', '\r']).to_string();
     if p.is_empty() {
-        bail!("no password on standard input");
+        bail!(say("cli.no_password", &[]));
     }
     Ok(Some(p))
 }
@@ -565,12 +653,12 @@ async fn framework(cmd: FrameworkCommand) -> Result<std::process::ExitCode> {
         FrameworkCommand::Import(a) => {
             const MAX_FILE: u64 = 20 * 1024 * 1024;
             let meta = std::fs::metadata(&a.file)
-                .with_context(|| format!("cannot read {}", a.file.display()))?;
+                .with_context(|| say("cli.cannot_read", &[("path", &a.file.display())]))?;
             if meta.len() > MAX_FILE {
-                bail!("{} is larger than 20 MB", a.file.display());
+                bail!(say("cli.file_too_large", &[("path", &a.file.display())]));
             }
             let text = std::fs::read_to_string(&a.file)
-                .with_context(|| format!("cannot read {} as UTF-8 text", a.file.display()))?;
+                .with_context(|| say("cli.not_utf8", &[("path", &a.file.display())]))?;
             let name = a.file.display().to_string();
             let mut framework = match mamori_survey::load(&name, &text) {
                 Ok(f) => f,
@@ -578,11 +666,10 @@ async fn framework(cmd: FrameworkCommand) -> Result<std::process::ExitCode> {
                     for e in &errors {
                         eprintln!("{e}");
                     }
-                    bail!(
-                        "{} has {} error(s); nothing was imported",
-                        name,
-                        errors.len()
-                    );
+                    bail!(say(
+                        "cli.framework_errors",
+                        &[("path", &name), ("count", &errors.len())]
+                    ));
                 }
             };
             if let Some(key) = a.key {
@@ -591,26 +678,42 @@ async fn framework(cmd: FrameworkCommand) -> Result<std::process::ExitCode> {
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
                     || key.is_empty()
                 {
-                    bail!("--key takes lowercase letters, digits and hyphens");
+                    bail!(say("cli.framework_key", &[]));
                 }
                 framework.key = key;
             }
             let store = connect(&a.db).await?;
-            match store.import_framework(&Actor::system("cli"), &framework).await {
+            match store
+                .import_framework(&Actor::system("cli"), &framework)
+                .await
+            {
                 Ok(mamori_store::frameworks::FrameworkImport::Created(id)) => println!(
-                    "Imported {} {} as framework {id}: {} items take an answer.",
-                    framework.key,
-                    framework.version,
-                    framework.assessable_items()
+                    "{}",
+                    say(
+                        "cli.framework_imported",
+                        &[
+                            ("key", &framework.key),
+                            ("version", &framework.version),
+                            ("id", &id),
+                            ("items", &framework.assessable_items()),
+                        ],
+                    )
                 ),
-                Ok(mamori_store::frameworks::FrameworkImport::Unchanged(id)) => {
-                    println!("{} {} is already framework {id}; nothing changed.", framework.key, framework.version)
-                }
-                Err(mamori_store::StoreError::Conflict { .. }) => bail!(
-                    "{} {} already exists with different content; a version never changes, so give the edited file a new version",
-                    framework.key,
-                    framework.version
+                Ok(mamori_store::frameworks::FrameworkImport::Unchanged(id)) => println!(
+                    "{}",
+                    say(
+                        "cli.framework_unchanged",
+                        &[
+                            ("key", &framework.key),
+                            ("version", &framework.version),
+                            ("id", &id),
+                        ],
+                    )
                 ),
+                Err(mamori_store::StoreError::Conflict { .. }) => bail!(say(
+                    "cli.framework_conflict",
+                    &[("key", &framework.key), ("version", &framework.version)]
+                )),
                 Err(e) => return Err(e.into()),
             }
         }
@@ -621,8 +724,12 @@ async fn framework(cmd: FrameworkCommand) -> Result<std::process::ExitCode> {
                 OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&list)?),
                 OutputFormat::Table => {
                     println!(
-                        "{:<5} {:<22} {:<10} {:>6}  name",
-                        "id", "key", "version", "items"
+                        "{:<5} {:<22} {:<10} {:>6}  {}",
+                        say("cli.col_id", &[]),
+                        say("cli.col_key", &[]),
+                        say("cli.col_version", &[]),
+                        say("cli.col_items", &[]),
+                        say("cli.col_name", &[])
                     );
                     for f in list {
                         println!(
@@ -643,13 +750,16 @@ async fn org(cmd: OrgCommand) -> Result<std::process::ExitCode> {
             let kind = OrganisationKind::from_code(&a.kind)
                 .filter(|k| *k != OrganisationKind::Institution)
                 .with_context(|| {
-                    format!("unknown kind {:?}; institutions are added through the registry (UI, API or CSV import)", a.kind)
+                    say(
+                        "cli.unknown_org_kind",
+                        &[("kind", &format!("{:?}", a.kind))],
+                    )
                 })?;
             let bureau = match a.bureau.as_deref() {
-                Some(b) => {
-                    Some(Bureau::from_code(b).with_context(|| format!("unknown bureau {b:?}"))?)
-                }
-                None if kind == OrganisationKind::Bureau => bail!("a bureau needs --bureau"),
+                Some(b) => Some(Bureau::from_code(b).with_context(|| {
+                    say("cli.unknown_bureau", &[("bureau", &format!("{b:?}"))])
+                })?),
+                None if kind == OrganisationKind::Bureau => bail!(say("cli.bureau_needed", &[])),
                 None => None,
             };
             let mut v = mamori_domain::validation::Validator::default();
@@ -673,7 +783,7 @@ async fn org(cmd: OrgCommand) -> Result<std::process::ExitCode> {
                 )
                 .await
                 .map_err(describe_store_error)?;
-            println!("Created {code}.");
+            println!("{}", say("cli.created", &[("name", &code)]));
         }
         OrgCommand::List(l) => {
             let store = connect(&l.db).await?;
@@ -697,14 +807,14 @@ async fn user(cmd: UserCommand) -> Result<std::process::ExitCode> {
         UserCommand::Add(a) => {
             let store = connect(&a.db).await?;
             let role = Role::from_code(&a.role).with_context(|| {
-                format!(
-                    "unknown role {:?}; one of: {}",
-                    a.role,
-                    Role::ALL
-                        .iter()
-                        .map(|r| r.code())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                let roles = Role::ALL
+                    .iter()
+                    .map(|r| r.code())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                say(
+                    "cli.unknown_role",
+                    &[("role", &format!("{:?}", a.role)), ("roles", &roles)],
                 )
             })?;
             let given = read_password(a.password_stdin)?;
@@ -721,9 +831,15 @@ async fn user(cmd: UserCommand) -> Result<std::process::ExitCode> {
                 .await
                 .map_err(describe_store_error)?;
             if given.is_none() {
-                println!("Created {} with the password: {password}", a.username);
+                println!(
+                    "{}",
+                    say(
+                        "cli.created_with_password",
+                        &[("name", &a.username), ("password", &password)]
+                    )
+                );
             } else {
-                println!("Created {}.", a.username);
+                println!("{}", say("cli.created", &[("name", &a.username)]));
             }
         }
         UserCommand::List(l) => {
@@ -747,8 +863,12 @@ async fn user(cmd: UserCommand) -> Result<std::process::ExitCode> {
                 OutputFormat::Table => {
                     writeln!(
                         out,
-                        "{:<20} {:<22} {:<16} {:<8} totp",
-                        "username", "role", "organisation", "state"
+                        "{:<20} {:<22} {:<16} {:<8} {}",
+                        say("cli.col_username", &[]),
+                        say("cli.col_role", &[]),
+                        say("cli.col_organisation", &[]),
+                        say("cli.col_state", &[]),
+                        say("cli.col_totp", &[])
                     )?;
                     for a in &accounts {
                         writeln!(
@@ -757,8 +877,15 @@ async fn user(cmd: UserCommand) -> Result<std::process::ExitCode> {
                             a.username,
                             a.role.code(),
                             a.organisation,
-                            if a.disabled { "disabled" } else { "active" },
-                            if a.totp_enabled { "yes" } else { "no" }
+                            say(
+                                if a.disabled {
+                                    "cli.state_disabled"
+                                } else {
+                                    "cli.state_active"
+                                },
+                                &[]
+                            ),
+                            say(if a.totp_enabled { "cli.yes" } else { "cli.no" }, &[])
                         )?;
                     }
                 }
@@ -773,9 +900,15 @@ async fn user(cmd: UserCommand) -> Result<std::process::ExitCode> {
                 .await
                 .map_err(describe_store_error)?;
             if given.is_none() {
-                println!("New password for {}: {password}", r.username);
+                println!(
+                    "{}",
+                    say(
+                        "cli.new_password",
+                        &[("name", &r.username), ("password", &password)]
+                    )
+                );
             } else {
-                println!("Password changed for {}.", r.username);
+                println!("{}", say("cli.password_changed", &[("name", &r.username)]));
             }
         }
         UserCommand::Disable(u) => {
@@ -784,7 +917,7 @@ async fn user(cmd: UserCommand) -> Result<std::process::ExitCode> {
                 .set_account_disabled(&actor, &u.username, true)
                 .await
                 .map_err(describe_store_error)?;
-            println!("Disabled {}.", u.username);
+            println!("{}", say("cli.disabled", &[("name", &u.username)]));
         }
         UserCommand::Enable(u) => {
             let store = connect(&u.db).await?;
@@ -792,7 +925,7 @@ async fn user(cmd: UserCommand) -> Result<std::process::ExitCode> {
                 .set_account_disabled(&actor, &u.username, false)
                 .await
                 .map_err(describe_store_error)?;
-            println!("Enabled {}.", u.username);
+            println!("{}", say("cli.enabled", &[("name", &u.username)]));
         }
     }
     Ok(std::process::ExitCode::SUCCESS)
@@ -808,7 +941,7 @@ async fn token(cmd: TokenCommand) -> Result<std::process::ExitCode> {
                 .await
                 .map_err(describe_store_error)?;
             if !(1..=3650).contains(&c.days) {
-                bail!("--days must be between 1 and 3650");
+                bail!(say("cli.days_range", &[]));
             }
             let expires = chrono::Utc::now() + chrono::Duration::days(c.days);
             let (token, _) = store
@@ -829,17 +962,24 @@ async fn token(cmd: TokenCommand) -> Result<std::process::ExitCode> {
                 OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&tokens)?),
                 OutputFormat::Table => {
                     println!(
-                        "{:<6} {:<20} {:<16} {:<12} state",
-                        "id", "name", "prefix", "expires"
+                        "{:<6} {:<20} {:<16} {:<12} {}",
+                        say("cli.col_id", &[]),
+                        say("cli.col_name", &[]),
+                        say("cli.col_prefix", &[]),
+                        say("cli.col_expires", &[]),
+                        say("cli.col_state", &[])
                     );
                     for t in tokens {
-                        let state = if t.revoked_at.is_some() {
-                            "revoked"
-                        } else if t.expires_at <= chrono::Utc::now() {
-                            "expired"
-                        } else {
-                            "active"
-                        };
+                        let state = say(
+                            if t.revoked_at.is_some() {
+                                "cli.state_revoked"
+                            } else if t.expires_at <= chrono::Utc::now() {
+                                "cli.state_expired"
+                            } else {
+                                "cli.state_active"
+                            },
+                            &[],
+                        );
                         println!(
                             "{:<6} {:<20} {:<16} {:<12} {state}",
                             t.id,
@@ -861,7 +1001,7 @@ async fn token(cmd: TokenCommand) -> Result<std::process::ExitCode> {
                 .revoke_token(&actor, account.id, r.id)
                 .await
                 .map_err(describe_store_error)?;
-            println!("Revoked token {}.", r.id);
+            println!("{}", say("cli.token_revoked", &[("id", &r.id)]));
         }
     }
     Ok(std::process::ExitCode::SUCCESS)
@@ -871,22 +1011,27 @@ async fn token(cmd: TokenCommand) -> Result<std::process::ExitCode> {
 fn describe_store_error(e: mamori_store::StoreError) -> anyhow::Error {
     use mamori_store::StoreError;
     match e {
-        StoreError::NotFound => anyhow::anyhow!("not found"),
-        StoreError::Invalid(errs) => anyhow::anyhow!(
-            "invalid input: {}",
-            errs.iter()
-                .map(|e| format!(
-                    "{} ({}{})",
-                    e.field,
-                    e.key,
-                    e.value
-                        .as_deref()
-                        .map(|v| format!(": {v}"))
-                        .unwrap_or_default()
-                ))
+        StoreError::NotFound => anyhow::anyhow!(say("cli.not_found", &[])),
+        StoreError::Invalid(errs) => {
+            // Each field with the validation message in words (its key names it in the
+            // catalogue), and the value given.
+            let details = errs
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{}: {}{}",
+                        e.field,
+                        mamori_web::i18n::t(lang(), &e.key),
+                        e.value
+                            .as_deref()
+                            .map(|v| format!(" ({v})"))
+                            .unwrap_or_default()
+                    )
+                })
                 .collect::<Vec<_>>()
-                .join("; ")
-        ),
+                .join("; ");
+            anyhow::anyhow!(say("cli.invalid_input", &[("details", &details)]))
+        }
         other => anyhow::Error::new(other),
     }
 }

@@ -6,6 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 fn mamori(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .env("MAMORI_LANG", "en")
         .args(args)
         .env_remove("MAMORI_DATABASE_URL")
         .output()
@@ -90,6 +91,7 @@ fn users_list_as_json_and_tokens_print_alone() {
 fn user_add_validates_and_manages_accounts() {
     let db = demo_db();
     let mut child = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .env("MAMORI_LANG", "en")
         .args([
             "user",
             "add",
@@ -263,6 +265,7 @@ fn demo_refuses_a_database_it_did_not_create() {
 fn serve_answers_with_a_cli_token_and_isolates_tenants() {
     let db = demo_db();
     let mut child = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .env("MAMORI_LANG", "en")
         .args([
             "serve",
             "--database-url",
@@ -590,7 +593,13 @@ fn the_sector_report_matches_its_snapshot_in_every_format() {
             &out(file),
         ]);
         assert!(o.status.success(), "{}", stderr(&o));
-        assert!(stdout(&o).contains("accepted responses"), "{}", stdout(&o));
+        // `--lang` chooses the report's language and the message's.
+        let said = if lang == "ja" {
+            "受理済みの回答"
+        } else {
+            "accepted responses"
+        };
+        assert!(stdout(&o).contains(said), "{}", stdout(&o));
     };
     run("html", "en", "report-en.html");
     run("html", "ja", "report-ja.html");
@@ -822,6 +831,42 @@ fn scan_finds_exactly_the_planted_lines_of_the_demo_log() {
     );
 }
 
+/// Messages in Japanese with `--lang ja`, or from a Japanese locale; English otherwise.
+#[test]
+fn messages_follow_the_language_asked_for_or_the_locale() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../library/demo/");
+    let bundle = format!("{root}indicators.stix.json");
+    let log = format!("{root}sample.log");
+    let o = mamori(&["--lang", "ja", "scan", "--indicators", &bundle, &log]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("件が一致しました"), "{}", stderr(&o));
+    let o = mamori(&["scan", "--indicators", &bundle, &log]);
+    assert!(stderr(&o).contains("12 matches in"), "{}", stderr(&o));
+    // The locale decides when neither --lang nor MAMORI_LANG does.
+    let o = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .env_remove("MAMORI_LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "ja_JP.UTF-8")
+        .args(["scan"])
+        .output()
+        .expect("run mamori");
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).starts_with("エラー: ") && stderr(&o).contains("--indicators"),
+        "{}",
+        stderr(&o)
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .env_remove("MAMORI_LANG")
+        .env("LC_ALL", "C")
+        .env("LANG", "ja_JP.UTF-8")
+        .args(["scan"])
+        .output()
+        .expect("run mamori");
+    assert!(stderr(&o).starts_with("error: "), "{}", stderr(&o));
+}
+
 /// `mamori scan` as a member's scheduled job: indicators pulled from a TAXII collection of a
 /// running server, the logs scanned, and one sighting per matched indicator reported back.
 #[test]
@@ -844,6 +889,7 @@ fn scan_pulls_indicators_over_taxii_and_reports_sightings() {
         .port();
     let base = format!("http://127.0.0.1:{port}");
     let mut server = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .env("MAMORI_LANG", "en")
         .args([
             "serve",
             "--database-url",
