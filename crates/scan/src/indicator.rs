@@ -133,18 +133,6 @@ impl Dots {
     pub fn count(&self) -> usize {
         self.0.iter().map(|w| w.count_ones() as usize).sum()
     }
-
-    /// Calls `f` with each dot's position, in order.
-    #[inline(always)]
-    pub fn each(&self, mut f: impl FnMut(usize)) {
-        for (w, word) in self.0.iter().enumerate() {
-            let mut m = *word;
-            while m != 0 {
-                f(w * 64 + m.trailing_zeros() as usize);
-                m &= m - 1;
-            }
-        }
-    }
 }
 
 /// One lookup of a token, in two steps: [`IndicatorSet`]'s `probe_*` methods hash the key
@@ -528,20 +516,26 @@ impl IndicatorSet {
         }
         // The name has `labels` labels; each parent one fewer.
         let mut labels = dots.count() + 1;
-        let mut probe = |from: usize| {
-            if self.domain_labels & label_bit(labels) != 0 {
-                f(Probe {
-                    key: filter::of_bytes(&lower_case[from..]),
-                    ask: Ask::Domain {
-                        name: &name[from..],
-                        upper,
-                    },
-                });
-            }
-            labels -= 1;
+        let probe = |from: usize| Probe {
+            key: filter::of_bytes(&lower_case[from..]),
+            ask: Ask::Domain {
+                name: &name[from..],
+                upper,
+            },
         };
-        probe(0);
-        dots.each(|p| probe(p + 1));
+        if self.domain_labels & label_bit(labels) != 0 {
+            f(probe(0));
+        }
+        for (w, word) in dots.0.iter().enumerate() {
+            let mut m = *word;
+            while m != 0 {
+                labels -= 1;
+                if self.domain_labels & label_bit(labels) != 0 {
+                    f(probe(w * 64 + m.trailing_zeros() as usize + 1));
+                }
+                m &= m - 1;
+            }
+        }
     }
 
     /// The probe for 32, 40 or 64 hex digits (`upper`: some are capitals).
