@@ -1,14 +1,13 @@
 //! Command-line arguments. Every flag has a `MAMORI_*` environment variable as fallback.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Arg, ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use mamori_web::i18n::{t, Lang};
 use std::path::PathBuf;
 
+/// The help texts come from the catalogues (`help.*`), in the language of the run: see
+/// [`command`]. Doc comments here are for readers of the code.
 #[derive(Parser)]
-#[command(
-    name = "mamori",
-    version,
-    about = "Cybersecurity supervision and mutual aid for the financial sector"
-)]
+#[command(name = "mamori", version, disable_help_subcommand = true)]
 pub struct Cli {
     /// Log format on standard error.
     #[arg(
@@ -324,4 +323,147 @@ pub struct BackupArgs {
     /// The file to write; it must not exist.
     #[arg(long, short)]
     pub output: PathBuf,
+}
+
+/// The command line with every help text in `lang`: `help.PATH` for a command (`help.mamori`
+/// for the program, `help.user.reset_password` for `mamori user reset-password`),
+/// `help.PATH.ARG` for an argument, else `help.arg.ARG` for one several commands share.
+pub fn command(lang: Lang) -> clap::Command {
+    localize(Cli::command(), "", lang)
+}
+
+/// The catalogue key of an argument's help (`None`: the catalogues have none).
+fn arg_key(path: &str, id: &str, has: impl Fn(&str) -> bool) -> Option<String> {
+    [format!("help.{path}.{id}"), format!("help.arg.{id}")]
+        .into_iter()
+        .find(|k| has(k))
+}
+
+fn has_key(key: &str) -> bool {
+    // `t` answers the key itself for a key it does not have.
+    t(Lang::En, key) != key
+}
+
+fn localize(mut cmd: clap::Command, path: &str, lang: Lang) -> clap::Command {
+    let key = if path.is_empty() {
+        "help.mamori".to_string()
+    } else {
+        format!("help.{path}")
+    };
+    cmd = cmd.about(t(lang, &key).to_string()).long_about(None);
+    let ids: Vec<String> = cmd
+        .get_arguments()
+        .map(|a| a.get_id().to_string())
+        .collect();
+    for id in ids {
+        let help = arg_key(path, &id, has_key).map(|k| t(lang, &k).to_string());
+        cmd = cmd.mut_arg(&id, |a| {
+            let heading = if a.is_positional() {
+                "help.heading.arguments"
+            } else {
+                "help.heading.options"
+            };
+            let a = a.help_heading(t(lang, heading));
+            match help {
+                Some(h) => a.help(h).long_help(None),
+                None => a,
+            }
+        });
+    }
+    // clap's own -h and -V, in the same language.
+    cmd = cmd.disable_help_flag(true).arg(
+        Arg::new("help")
+            .short('h')
+            .long("help")
+            .action(ArgAction::Help)
+            .help(t(lang, "help.arg.help").to_string())
+            .help_heading(t(lang, "help.heading.options")),
+    );
+    if path.is_empty() {
+        cmd = cmd.disable_version_flag(true).arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help(t(lang, "help.arg.version").to_string())
+                .help_heading(t(lang, "help.heading.options")),
+        );
+    }
+    cmd = cmd
+        .subcommand_help_heading(t(lang, "help.heading.commands"))
+        .help_template(format!(
+            "{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
+            t(lang, "help.heading.usage")
+        ));
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        let sub = name.replace('-', "_");
+        let sub_path = if path.is_empty() {
+            sub
+        } else {
+            format!("{path}.{sub}")
+        };
+        cmd = cmd.mut_subcommand(&name, |s| localize(s, &sub_path, lang));
+    }
+    cmd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every command and every argument has its help in the catalogues (which a test of
+    /// the i18n crate keeps in both languages).
+    #[test]
+    fn every_command_and_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let key = if path.is_empty() {
+                "help.mamori".to_string()
+            } else {
+                format!("help.{path}")
+            };
+            if !has_key(&key) {
+                missing.push(key);
+            }
+            for a in cmd.get_arguments() {
+                let id = a.get_id().as_str();
+                if arg_key(path, id, has_key).is_none() {
+                    missing.push(format!("help.{path}.{id}"));
+                }
+            }
+            for s in cmd.get_subcommands() {
+                let sub = s.get_name().replace('-', "_");
+                let p = if path.is_empty() {
+                    sub
+                } else {
+                    format!("{path}.{sub}")
+                };
+                walk(s, &p, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "", &mut missing);
+        assert!(missing.is_empty(), "help without text: {missing:?}");
+    }
+
+    /// The help is in the language asked for, and the command line still parses.
+    #[test]
+    fn help_follows_the_language() {
+        let ja = command(Lang::Ja).try_get_matches_from(["mamori", "scan", "--help"]);
+        let text = ja.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            text.contains("使い方:") && text.contains("指標を含む"),
+            "{text}"
+        );
+        let en = command(Lang::En).try_get_matches_from(["mamori", "scan", "--help"]);
+        let text = en.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            text.contains("Usage:") && text.contains("A STIX 2.1 bundle"),
+            "{text}"
+        );
+        command(Lang::Ja).debug_assert();
+    }
 }

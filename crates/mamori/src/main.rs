@@ -3,7 +3,7 @@
 mod cli;
 
 use anyhow::{bail, Context, Result};
-use clap::Parser;
+use clap::FromArgMatches;
 use cli::{
     AuditCommand, Cli, Command, DbArgs, FrameworkCommand, OrgCommand, OutputFormat, TokenCommand,
     UserCommand,
@@ -33,6 +33,24 @@ fn say(key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
     tf(lang(), key, &args)
 }
 
+/// `--lang X` or `--lang=X` among the arguments, or `MAMORI_LANG`, if it names a language.
+fn early_language() -> Option<cli::Language> {
+    let mut args = std::env::args().skip(1);
+    let mut given = std::env::var("MAMORI_LANG").ok();
+    while let Some(a) = args.next() {
+        if a == "--lang" {
+            given = args.next();
+        } else if let Some(v) = a.strip_prefix("--lang=") {
+            given = Some(v.to_string());
+        }
+    }
+    match given.as_deref() {
+        Some("ja") => Some(cli::Language::Ja),
+        Some("en") => Some(cli::Language::En),
+        _ => None,
+    }
+}
+
 /// `--lang`, else the locale's language: Japanese when LC_ALL, LC_MESSAGES or LANG (the
 /// first one set) names it, English otherwise.
 fn choose_language(given: Option<cli::Language>) -> Lang {
@@ -55,8 +73,17 @@ fn choose_language(given: Option<cli::Language>) -> Lang {
 
 fn main() -> std::process::ExitCode {
     let started = Instant::now();
-    let cli = Cli::parse();
-    let _ = LANG.set(choose_language(cli.lang));
+    // The language is needed before parsing, for the help texts: `--lang` is read from the
+    // raw arguments here and parsed (and checked) again with the rest.
+    let lang = choose_language(early_language());
+    let _ = LANG.set(lang);
+    let cli = match cli::command(lang)
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     init_logging(&cli);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
