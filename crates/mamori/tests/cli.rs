@@ -841,7 +841,7 @@ fn messages_follow_the_language_asked_for_or_the_locale() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("件が一致しました"), "{}", stderr(&o));
     let o = mamori(&["scan", "--indicators", &bundle, &log]);
-    assert!(stderr(&o).contains("12 matches in"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Matches: 12,"), "{}", stderr(&o));
     // The locale decides when neither --lang nor MAMORI_LANG does.
     let o = Command::new(env!("CARGO_BIN_EXE_mamori"))
         .env_remove("MAMORI_LANG")
@@ -946,7 +946,7 @@ fn scan_pulls_indicators_over_taxii_and_reports_sightings() {
         .filter(|m| m["indicator"] == id.as_str())
         .collect();
     assert_eq!(ours.len(), 2, "{}", stdout(&o));
-    assert!(stderr(&o).contains("sightings reported"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Sightings reported"), "{}", stderr(&o));
     let detail: serde_json::Value = rt.block_on(async {
         http.get(format!("{base}/api/v1/sharing/objects/{id}"))
             .bearer_auth(&token)
