@@ -2,10 +2,11 @@
 //! byte `i`), so that the scanner finds the atoms worth looking at with bit operations
 //! instead of a branch per byte.
 //!
-//! Three classifiers give the same masks: AVX-512BW (one compare per class for 64 bytes),
-//! AVX2 (two halves of 32) and a portable one working on eight bytes in a `u64`, all tested
-//! against [`portable`], which reads [`crate::tokens`]'s byte table a byte at a time. The
-//! fastest one the processor has is chosen once, at run time ([`Isa::detect`]).
+//! Four classifiers give the same masks: AVX-512BW (one compare per class for 64 bytes),
+//! AVX2 (two halves of 32), NEON on 64-bit ARM (four quarters of 16) and a portable one
+//! working on eight bytes in a `u64`, all tested against [`portable`], which reads
+//! [`crate::tokens`]'s byte table a byte at a time. The fastest one the processor has is
+//! chosen once, at run time ([`Isa::detect`]).
 
 use crate::tokens::{class_of, AT, ATOM, COLON, DOT, HEX, UPPER};
 
@@ -121,6 +122,9 @@ pub enum Isa {
     Avx2,
     #[cfg(target_arch = "x86_64")]
     Avx512,
+    /// Every 64-bit ARM processor has it (Apple silicon, Graviton, Ampere).
+    #[cfg(target_arch = "aarch64")]
+    Neon,
 }
 
 impl Isa {
@@ -135,7 +139,14 @@ impl Isa {
                 return Isa::Avx2;
             }
         }
-        Isa::Portable
+        #[cfg(target_arch = "aarch64")]
+        {
+            Isa::Neon
+        }
+        #[cfg(not(target_arch = "aarch64"))]
+        {
+            Isa::Portable
+        }
     }
 
     /// Does this processor run this classifier?
@@ -146,6 +157,8 @@ impl Isa {
             Isa::Avx2 => avx2(),
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => avx512(),
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => true,
         }
     }
 
@@ -157,6 +170,8 @@ impl Isa {
             Isa::Avx2,
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512,
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon,
         ];
         all.into_iter().filter(|isa| isa.runs_here()).collect()
     }
@@ -168,6 +183,8 @@ impl Isa {
             Isa::Avx2 => "AVX2",
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => "AVX-512BW",
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => "NEON",
         }
     }
 }
@@ -302,6 +319,128 @@ pub fn portable(text: &[u8], at: usize) -> Masks {
 
 #[cfg(target_arch = "x86_64")]
 pub use x86::{Avx2, Avx512};
+
+#[cfg(target_arch = "aarch64")]
+pub use arm::Neon;
+
+#[cfg(target_arch = "aarch64")]
+mod arm {
+    use super::{Classifier, Masks};
+    use std::arch::aarch64::*;
+
+    pub struct Neon;
+
+    impl Classifier for Neon {
+        #[inline]
+        unsafe fn classify(text: &[u8], at: usize) -> Masks {
+            let rest = &text[at..];
+            if rest.len() >= 64 {
+                // SAFETY: 64 bytes from here are inside `text`; NEON is part of AArch64.
+                return unsafe { neon_64(rest.as_ptr()) };
+            }
+            let mut tail = [0u8; 64];
+            tail[..rest.len()].copy_from_slice(rest);
+            // SAFETY: `tail` holds 64 bytes.
+            unsafe { neon_64(tail.as_ptr()) }
+        }
+    }
+
+    /// The classes of one 16-byte vector, each lane all ones or all zeros.
+    struct Quarter {
+        atom: uint8x16_t,
+        dot: uint8x16_t,
+        colon: uint8x16_t,
+        at: uint8x16_t,
+        hex: uint8x16_t,
+        upper: uint8x16_t,
+        digit: uint8x16_t,
+        newline: uint8x16_t,
+    }
+
+    #[inline(always)]
+    unsafe fn quarter(v: uint8x16_t) -> Quarter {
+        // SAFETY (the whole body): NEON is part of AArch64; no memory is touched.
+        unsafe {
+            let set = |b: u8| vdupq_n_u8(b);
+            let below =
+                |x: uint8x16_t, lo: u8, width: u8| vcltq_u8(vsubq_u8(x, set(lo)), set(width));
+            let folded = vorrq_u8(v, set(0x20));
+            let digit = below(v, b'0', 10);
+            let letter = below(folded, b'a', 26);
+            let hex_letter = below(folded, b'a', 6);
+            let upper = below(v, b'A', 26);
+            let high = vcgeq_u8(v, set(0x80));
+            let dot = vceqq_u8(v, set(b'.'));
+            let colon = vceqq_u8(v, set(b':'));
+            let at = vceqq_u8(v, set(b'@'));
+            let dash = vceqq_u8(v, set(b'-'));
+            let underscore = vceqq_u8(v, set(b'_'));
+            let atom = vorrq_u8(
+                vorrq_u8(vorrq_u8(digit, letter), vorrq_u8(high, dot)),
+                vorrq_u8(vorrq_u8(colon, at), vorrq_u8(dash, underscore)),
+            );
+            Quarter {
+                atom,
+                dot,
+                colon,
+                at,
+                hex: vorrq_u8(digit, hex_letter),
+                upper,
+                digit,
+                newline: vceqq_u8(v, set(b'\n')),
+            }
+        }
+    }
+
+    /// Four vectors' lanes (all ones or zeros) as 64 bits, bit `i` for byte `i`: each lane
+    /// keeps its bit's weight, and three rounds of pairwise additions gather eight lanes
+    /// into a byte (NEON has no "move mask").
+    #[inline(always)]
+    unsafe fn bits(q: [uint8x16_t; 4]) -> u64 {
+        // SAFETY (the whole body): NEON is part of AArch64; the weights are read from a
+        // 16-byte array.
+        unsafe {
+            const WEIGHTS: [u8; 16] = [1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128];
+            let w = vld1q_u8(WEIGHTS.as_ptr());
+            let a = vpaddq_u8(vandq_u8(q[0], w), vandq_u8(q[1], w));
+            let b = vpaddq_u8(vandq_u8(q[2], w), vandq_u8(q[3], w));
+            let c = vpaddq_u8(a, b);
+            let d = vpaddq_u8(c, c);
+            vgetq_lane_u64(vreinterpretq_u64_u8(d), 0)
+        }
+    }
+
+    /// # Safety
+    /// `p` points at 64 readable bytes.
+    #[inline(always)]
+    unsafe fn neon_64(p: *const u8) -> Masks {
+        // SAFETY: as the caller promised.
+        let q = unsafe {
+            [
+                quarter(vld1q_u8(p)),
+                quarter(vld1q_u8(p.add(16))),
+                quarter(vld1q_u8(p.add(32))),
+                quarter(vld1q_u8(p.add(48))),
+            ]
+        };
+        macro_rules! mask {
+            ($field:ident) => {
+                // SAFETY: NEON is part of AArch64.
+                unsafe { bits([q[0].$field, q[1].$field, q[2].$field, q[3].$field]) }
+            };
+        }
+        Masks {
+            atom: mask!(atom),
+            dot: mask!(dot),
+            colon: mask!(colon),
+            at: mask!(at),
+            hex: mask!(hex),
+            upper: mask!(upper),
+            digit: mask!(digit),
+            newline: mask!(newline),
+        }
+    }
+}
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
@@ -528,6 +667,8 @@ mod tests {
                             Isa::Avx2 => Avx2::classify(&text, at),
                             #[cfg(target_arch = "x86_64")]
                             Isa::Avx512 => Avx512::classify(&text, at),
+                            #[cfg(target_arch = "aarch64")]
+                            Isa::Neon => Neon::classify(&text, at),
                         }
                     };
                     assert_eq!(got, want, "{} at {at} of {text:?}", isa.name());

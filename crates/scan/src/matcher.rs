@@ -608,6 +608,12 @@ unsafe fn walk_avx2<'a>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>) 
     unsafe { walk::<crate::masks::Avx2>(set, block, cx) }
 }
 
+#[cfg(target_arch = "aarch64")]
+fn walk_neon<'a>(set: &IndicatorSet, block: &'a [u8], cx: &mut Hits<'a>) -> u64 {
+    // SAFETY: NEON is part of AArch64.
+    unsafe { walk::<crate::masks::Neon>(set, block, cx) }
+}
+
 /// Every match in one line.
 pub fn match_line(set: &IndicatorSet, line: &[u8], line_no: u64, out: &mut Vec<Match>) {
     out.extend(match_block(set, line, line_no));
@@ -646,6 +652,8 @@ pub(crate) fn match_block_counting(
         Isa::Avx2 => unsafe { walk_avx2(set, block, &mut cx) },
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 => unsafe { walk_avx512(set, block, &mut cx) },
+        #[cfg(target_arch = "aarch64")]
+        Isa::Neon => walk_neon(set, block, &mut cx),
     };
     cx.settle(set);
     let schemes = std::mem::take(&mut cx.schemes);
