@@ -371,23 +371,21 @@ fn localize(mut cmd: clap::Command, path: &str, lang: Lang) -> clap::Command {
         });
     }
     // clap's own -h and -V, in the same language.
-    cmd = cmd.disable_help_flag(true).arg(
-        Arg::new("help")
-            .short('h')
-            .long("help")
-            .action(ArgAction::Help)
-            .help(t(lang, "help.arg.help").to_string())
-            .help_heading(t(lang, "help.heading.options")),
-    );
+    let flag = |id: &'static str, short: char, action: ArgAction| {
+        Arg::new(id)
+            .short(short)
+            .long(id)
+            .action(action)
+            .help(t(lang, &format!("help.arg.{id}")).to_string())
+            .help_heading(t(lang, "help.heading.options"))
+    };
+    cmd = cmd
+        .disable_help_flag(true)
+        .arg(flag("help", 'h', ArgAction::Help));
     if path.is_empty() {
-        cmd = cmd.disable_version_flag(true).arg(
-            Arg::new("version")
-                .short('V')
-                .long("version")
-                .action(ArgAction::Version)
-                .help(t(lang, "help.arg.version").to_string())
-                .help_heading(t(lang, "help.heading.options")),
-        );
+        cmd = cmd
+            .disable_version_flag(true)
+            .arg(flag("version", 'V', ArgAction::Version));
     }
     cmd = cmd
         .subcommand_help_heading(t(lang, "help.heading.commands"))

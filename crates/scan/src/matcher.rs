@@ -37,13 +37,25 @@ struct Hits<'a> {
     /// Scratch space for the indicators one lookup finds.
     ids: Vec<u32>,
     hits: Vec<(&'a [u8], u32)>,
-    /// Lookups whose filter words are on their way, with the value each would match.
-    pending: Vec<(Probe<'a>, &'a [u8])>,
+    pending: Pending<'a>,
     /// Where the block's `://`s are, as the walker finds them.
     schemes: Vec<usize>,
     /// The line feeds before every [`candidates::CHECKPOINT`]th byte, as the walker counts
     /// them.
     checkpoints: Vec<u64>,
+}
+
+/// Lookups whose filter words are on their way, with the value each would match (a field
+/// of its own, so that a lookup can be queued while the scratch buffer is borrowed).
+struct Pending<'a>(Vec<(Probe<'a>, &'a [u8])>);
+
+impl<'a> Pending<'a> {
+    /// Queues a lookup whose matches are `value`'s.
+    #[inline(always)]
+    fn ask(&mut self, set: &IndicatorSet, p: Probe<'a>, value: &'a [u8]) {
+        set.prefetch(&p);
+        self.0.push((p, value));
+    }
 }
 
 /// How many lookups wait for their filter words before they are answered together: enough
@@ -56,7 +68,7 @@ impl<'a> Hits<'a> {
             buf: Vec::with_capacity(256),
             ids: Vec::new(),
             hits: Vec::new(),
-            pending: Vec::with_capacity(BATCH + 8),
+            pending: Pending(Vec::with_capacity(BATCH + 8)),
             schemes: Vec::new(),
             checkpoints: Vec::new(),
         }
@@ -70,23 +82,16 @@ impl<'a> Hits<'a> {
         }
     }
 
-    /// Queues a lookup whose matches are `value`'s.
-    #[inline(always)]
-    fn ask(&mut self, set: &IndicatorSet, p: Probe<'a>, value: &'a [u8]) {
-        set.prefetch(&p);
-        self.pending.push((p, value));
-    }
-
     /// Answers the queued lookups, when there are enough of them to be worth it.
     #[inline(always)]
     fn settle_batch(&mut self, set: &IndicatorSet) {
-        if self.pending.len() >= BATCH {
+        if self.pending.0.len() >= BATCH {
             self.settle(set);
         }
     }
 
     fn settle(&mut self, set: &IndicatorSet) {
-        for (p, value) in self.pending.drain(..) {
+        for (p, value) in self.pending.0.drain(..) {
             let ids = set.answer(&p, &mut self.buf);
             if !ids.is_empty() {
                 self.hits.extend(ids.iter().map(|i| (value, *i)));
@@ -366,7 +371,7 @@ fn match_token<'a, T: Token<'a>>(set: &IndicatorSet, t: T, cx: &mut Hits<'a>) {
     }
     // The commonest candidate, without the general rules' detour through the pieces.
     if let Some((ip, end)) = t.ipv4_and_port() {
-        set.probe_ipv4(ip, |p| cx.ask(set, p, &b[..end]));
+        set.probe_ipv4(ip, |p| cx.pending.ask(set, p, &b[..end]));
         if end < b.len() && b.len() - end > set.min_plain_len() {
             match_plain(set, t.sub(end + 1, b.len()), cx);
         }
@@ -439,20 +444,19 @@ fn match_plain<'a, T: Token<'a>>(set: &IndicatorSet, t: T, cx: &mut Hits<'a>) {
     let has_dot = any & DOT != 0;
     if has_dot && a[0].is_ascii_digit() {
         if let Some(ip) = t.ipv4() {
-            set.probe_ipv4(ip, |p| cx.ask(set, p, a));
+            set.probe_ipv4(ip, |p| cx.pending.ask(set, p, a));
             return;
         }
     }
     if matches!(a.len(), 32 | 40 | 64) && t.all_hex() {
         let p = set.probe_hash(a, any & UPPER != 0, &mut cx.buf);
-        cx.ask(set, p, a);
+        cx.pending.ask(set, p, a);
         return;
     }
     if has_dot && a.len() <= 253 && !t.ends_in_number() {
         let pending = &mut cx.pending;
         set.probe_domain(a, any & UPPER != 0, &t.dots(), &mut cx.buf, |p| {
-            set.prefetch(&p);
-            pending.push((p, a));
+            pending.ask(set, p, a)
         });
     }
     if let Some(ids) = set.other(a) {
